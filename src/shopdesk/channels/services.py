@@ -1,0 +1,58 @@
+"""Writes about shops."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from shopdesk.core import audit
+from shopdesk.core.errors import Conflict, ServiceError
+from shopdesk.channels.models import Platform, Shop
+from shopdesk.staff.authz import authorize
+
+_FIELDS = ["code", "platform", "name", "is_active"]
+
+
+def _validation_error(exc: ValidationError) -> ServiceError:
+    fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+    text = "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items())
+    return ServiceError(f"店铺信息无效 invalid shop: {text}", code="invalid", fields=fields)
+
+
+@transaction.atomic
+def add_shop(*, actor, code: str, platform: str, name: str) -> Shop:
+    """Add a storefront. The code is the short name used on the command line and in imports."""
+    grant = None if actor is None else authorize(actor, "channels.add_shop")
+    code = (code or "").strip()
+    if platform not in Platform.values:
+        raise ServiceError(f"未知平台 unknown platform: {platform} (可用 valid: {', '.join(Platform.values)})",
+                           code="unknown_platform", fields={"platform": [f"unknown platform {platform}"]})
+    if Shop.objects.filter(code=code).exists():
+        raise Conflict(f"店铺已存在 shop exists: {code}", code="shop_exists", fields={"code": ["already exists"]})
+    shop = Shop(code=code, platform=platform, name=(name or "").strip())
+    try:
+        shop.full_clean()
+    except ValidationError as exc:
+        raise _validation_error(exc) from exc
+    shop.save()
+    audit.record_event("channels.add_shop", actor=actor, obj=shop, grant=grant, changes=audit.created(shop, _FIELDS))
+    return shop
+
+
+@transaction.atomic
+def update_shop(*, actor, shop: Shop, name: str | None = None, is_active: bool | None = None) -> Shop:
+    grant = None if actor is None else authorize(actor, "channels.change_shop")
+    before = audit.snapshot(shop, _FIELDS)
+    if name is not None:
+        shop.name = name.strip()
+    if is_active is not None:
+        shop.is_active = is_active
+    try:
+        shop.full_clean()
+    except ValidationError as exc:
+        raise _validation_error(exc) from exc
+    shop.save()
+    changes = audit.changes_between(before, audit.snapshot(shop, _FIELDS))
+    if changes:
+        audit.record_event("channels.update_shop", actor=actor, obj=shop, grant=grant, changes=changes)
+    return shop

@@ -1,0 +1,98 @@
+"""The audit trail: the one mechanism every service uses to record what it changed.
+
+Usage inside a service (always inside ``transaction.atomic``)::
+
+    before = audit.snapshot(shop, ["name", "is_active"])
+    shop.name = new_name
+    shop.save()
+    audit.record_event("channels.rename_shop", actor=actor, obj=shop,
+                       changes=audit.changes_between(before, audit.snapshot(shop, ["name", "is_active"])),
+                       grant=grant)
+
+Modelled on Zulip's ``zerver/actions``: the change and its event are one transaction.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Protocol
+
+from django.db import models, transaction
+
+from shopdesk.core import clock, context
+from shopdesk.core.models import AuditEvent
+
+SYSTEM = "system"
+
+
+class AuditWriteOutsideTransaction(RuntimeError):
+    """record_event was called outside transaction.atomic: the event could outlive a failed change."""
+
+
+class GrantLike(Protocol):
+    stand_in_role: str
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return sorted(_plain(v) for v in value)
+    return value
+
+
+def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
+    """The values of `fields` on `obj`, in a JSON-friendly form (FKs as ids, Decimals as strings)."""
+    values = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        if field.many_to_many:
+            values[name] = sorted(getattr(obj, name).values_list("pk", flat=True)) if obj.pk else []
+        else:
+            values[name] = _plain(getattr(obj, field.attname))
+    return values
+
+
+def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """{field: {"before": old, "after": new}} for the fields whose value changed."""
+    keys = list(dict.fromkeys([*before, *after]))
+    return {
+        k: {"before": _plain(before.get(k)), "after": _plain(after.get(k))}
+        for k in keys
+        if _plain(before.get(k)) != _plain(after.get(k))
+    }
+
+
+def created(obj: models.Model, fields: list[str]) -> dict[str, dict[str, Any]]:
+    """Changes for a newly created object: every listed field from None to its value."""
+    return changes_between({}, snapshot(obj, fields))
+
+
+def record_event(
+    action: str,
+    *,
+    actor,
+    obj: models.Model | None = None,
+    changes: dict | None = None,
+    grant: GrantLike | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """Write one audit row in the current transaction. `actor` is a user or None for the system."""
+    if not transaction.get_connection().in_atomic_block:
+        raise AuditWriteOutsideTransaction(f"audit event {action!r} must be written inside transaction.atomic")
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent.objects.create(
+        occurred_at=clock.now(),
+        actor=actor if is_user else None,
+        actor_label=actor.get_username() if is_user else SYSTEM,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        changes=changes or {},
+        stand_in_role=getattr(grant, "stand_in_role", "") or "",
+        reason=reason[:500],
+        request_id=context.get_request_id(),
+    )

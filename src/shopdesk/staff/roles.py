@@ -1,0 +1,145 @@
+"""The posts (岗位) of the department as roles: the single source of each role's permissions and limits.
+
+Roles are Django groups kept in sync with this table after every migrate (`services.sync_roles`). Later modules add
+their permissions here, next to the role that needs them, so one place answers "who may do what".
+Seeds: 004:1-95 (posts and duties), 003:552-554, product.md §1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+# ShopDesk-specific capabilities (declared on staff.Role.Meta.permissions).
+VIEW_COST_PRICE = "staff.view_cost_price"
+UNMASK_PERSONAL_DATA = "staff.unmask_personal_data"
+EXPORT_PERSONAL_DATA = "staff.export_personal_data"
+APPROVE_PRICE_CHANGE = "staff.approve_price_change"
+APPROVE_OVER_LIMIT = "staff.approve_over_limit"
+VIEW_ALL_SHOPS = "staff.view_all_shops"
+GRANT_STAND_IN = "staff.add_standin"
+
+_SEE_STAFF = ["auth.view_user", "staff.view_role"]
+_SHOPS = ["channels.view_shop"]
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    code: str
+    name: str  # Chinese name as the department says it; translated for English users
+    duties: tuple[str, ...]
+    permissions: tuple[str, ...]
+    max_discount_percent: Decimal = Decimal("0")
+    max_shipping_fee_change: Decimal = Decimal("0")
+    sort: int = 0
+    tags: frozenset[str] = field(default_factory=frozenset)
+
+
+ROLES: dict[str, RoleSpec] = {}
+
+
+def _role(code, name, duties, permissions, **kw):
+    ROLES[code] = RoleSpec(code=code, name=name, duties=tuple(duties), permissions=tuple(permissions),
+                           sort=len(ROLES), **kw)
+
+
+_role(
+    "manager", _("Department manager"),
+    [_("Assign work to the posts and supervise it"), _("Approve campaigns, price changes and requests beyond "
+      "authority"), _("Appraise the team"), _("Stand in for any vacant post")],
+    [*_SEE_STAFF, *_SHOPS, "channels.add_shop", "channels.change_shop", "core.view_auditevent",
+     "staff.view_standin", GRANT_STAND_IN, "staff.change_standin", "staff.change_role",
+     VIEW_COST_PRICE, UNMASK_PERSONAL_DATA, EXPORT_PERSONAL_DATA, APPROVE_PRICE_CHANGE, APPROVE_OVER_LIMIT,
+     VIEW_ALL_SHOPS],
+    max_discount_percent=Decimal("30"), max_shipping_fee_change=Decimal("100"),
+)
+_role(
+    "operations", _("Operations / shop manager"),
+    [_("Plan campaigns and holiday promotions"), _("Adjust prices by season"), _("Analyse traffic and conversion"),
+     _("Write the weekly competitor notes")],
+    [*_SHOPS, VIEW_COST_PRICE, "staff.view_role"],
+    max_discount_percent=Decimal("10"), max_shipping_fee_change=Decimal("20"),
+)
+_role(
+    "designer", _("Designer / photographer"),
+    [_("Shoot products and edit photos"), _("Design detail pages and posters for review"),
+     _("Archive photos by brand, year and item number")],
+    [*_SHOPS],
+)
+_role(
+    "product_editor", _("Product editor"),
+    [_("Write product copy and attributes"), _("Publish listings")],
+    [*_SHOPS],
+)
+_role(
+    "cs_presales", _("Pre-sales customer service"),
+    [_("Answer inquiries and guide purchases"), _("Bargain within your authority"),
+     _("Verify the order details with the buyer"), _("Note special requests on the order")],
+    [*_SHOPS, UNMASK_PERSONAL_DATA],
+    max_discount_percent=Decimal("5"), max_shipping_fee_change=Decimal("10"),
+    tags=frozenset({"cs"}),
+)
+_role(
+    "cs_aftersales", _("After-sales customer service"),
+    [_("Answer tracking questions"), _("Handle returns, exchanges and refunds"), _("Handle complaints"),
+     _("Follow up negative reviews within 48 hours"), _("Make care visits")],
+    [*_SHOPS, UNMASK_PERSONAL_DATA],
+    max_discount_percent=Decimal("5"), max_shipping_fee_change=Decimal("10"),
+    tags=frozenset({"cs"}),
+)
+_role(
+    "cs_supervisor", _("Customer service supervisor"),
+    [_("Keep the duty roster"), _("Check refunds and disputes in progress every day"),
+     _("Prepare the monthly reward/penalty score sheet before payroll"), _("Train the agents")],
+    [*_SEE_STAFF, *_SHOPS, UNMASK_PERSONAL_DATA, "core.view_auditevent", "staff.view_standin"],
+    max_discount_percent=Decimal("10"), max_shipping_fee_change=Decimal("20"),
+    tags=frozenset({"cs"}),
+)
+_role(
+    "merchandiser", _("Merchandise management"),
+    [_("Count stock and maintain prices, stock and categories"), _("Track bestsellers weekly"),
+     _("Enter distributor orders"), _("Reconcile courier fees monthly")],
+    [*_SHOPS, VIEW_COST_PRICE],
+)
+_role(
+    "warehouse", _("Warehouse and logistics"),
+    [_("Receive and put away goods"), _("Pick, check (two people), pack and ship"), _("Receive returns"),
+     _("Count stock and report daily, weekly and monthly")],
+    [*_SHOPS, UNMASK_PERSONAL_DATA],
+)
+_role(
+    "finance", _("Finance"),
+    [_("Track distributor receivables"), _("Reconcile funds weekly"), _("Check courier bills")],
+    [*_SHOPS, VIEW_COST_PRICE, "core.view_auditevent"],
+)
+_role(
+    "trade_sales", _("Foreign-trade sales"),
+    [_("Answer inquiries at once"), _("Quote within 30 minutes"), _("Send samples within one day")],
+    [*_SHOPS],
+)
+_role(
+    "trade_manager", _("Foreign-trade manager"),
+    [_("Approve USD quotations"), _("Sign export contract reviews"), _("Approve D/P and D/A terms")],
+    [*_SHOPS, VIEW_COST_PRICE, "staff.view_role"],
+)
+_role(
+    "legal", _("Legal"),
+    [_("Review and countersign contracts"), _("Answer consultations in writing"), _("Track disputes")],
+    [*_SHOPS, "core.view_auditevent"],
+)
+_role(
+    "admin", _("System administrator"),
+    [_("Create accounts and assign roles and shops"), _("Add shops"), _("Back up the data")],
+    [*_SEE_STAFF, *_SHOPS, "auth.add_user", "auth.change_user", "channels.add_shop", "channels.change_shop",
+     "core.view_auditevent", "staff.view_standin", "staff.change_standin", "staff.change_role", VIEW_ALL_SHOPS],
+    tags=frozenset({"staff_admin"}),
+)
+
+ROLE_CODES: tuple[str, ...] = tuple(ROLES)
+
+
+def role_name(code: str) -> str:
+    spec = ROLES.get(code)
+    return str(spec.name) if spec else code

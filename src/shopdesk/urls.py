@@ -1,0 +1,64 @@
+"""URL map: pages, the API under /api/v1/, the OpenAPI schema and docs, the admin for master data."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from shopdesk.channels import api as channels_api
+from shopdesk.channels import views as channels_views
+from shopdesk.core import api as core_api
+from shopdesk.core import views as core_views
+from shopdesk.staff import api as staff_api
+from shopdesk.staff import views as staff_views
+from shopdesk.web import views as web_views
+
+router = DefaultRouter()
+router.register("audit-events", core_api.AuditEventViewSet, basename="audit-event")
+router.register("deadlines", core_api.DeadlineViewSet, basename="deadline")
+router.register("staff", staff_api.StaffMemberViewSet, basename="staff")
+router.register("roles", staff_api.RoleViewSet, basename="role")
+router.register("stand-ins", staff_api.StandInViewSet, basename="stand-in")
+router.register("shops", channels_api.ShopViewSet, basename="shop")
+
+staff_patterns = ([
+    path("", staff_views.staff_list, name="list"),
+    path("new/", staff_views.staff_create, name="create"),
+    path("batch/", staff_views.staff_batch, name="batch"),
+    path("<int:pk>/", staff_views.staff_edit, name="edit"),
+    path("<int:pk>/token/", staff_views.staff_token, name="token"),
+    path("<int:pk>/phone/", staff_views.staff_unmask_phone, name="unmask_phone"),
+    path("stand-ins/", staff_views.stand_in_list, name="stand_ins"),
+    path("stand-ins/new/", staff_views.stand_in_create, name="stand_in_create"),
+    path("stand-ins/revoke/", staff_views.stand_in_revoke, name="stand_in_revoke"),
+    path("roles/", staff_views.role_list, name="roles"),
+    path("roles/<str:code>/", staff_views.role_edit, name="role_edit"),
+], "staff")
+
+channels_patterns = ([
+    path("", channels_views.shop_list, name="shops"),
+    path("new/", channels_views.shop_create, name="shop_create"),
+    path("<str:code>/", channels_views.shop_edit, name="shop_edit"),
+], "channels")
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("login/", web_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("deadlines/", web_views.deadlines, name="deadlines"),
+    path("audit/", core_views.audit_log, name="audit"),
+    path("staff/", include(staff_patterns)),
+    path("shops/", include(channels_patterns)),
+    path("api/v1/me/", core_api.me, name="api-me"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "shopdesk.web.views.permission_denied"
+handler404 = "shopdesk.web.views.page_not_found"
