@@ -30,7 +30,7 @@ def data_dir() -> Path:
 def ensure_data_dir(path: Path) -> Path:
     """Create the data dir and its sub-folders, or raise ConfigError saying why not."""
     try:
-        for sub in ("", "media", "exports", "logs", "backups"):
+        for sub in ("", "media", "exports", "logs", "backups", "static"):
             (path / sub).mkdir(parents=True, exist_ok=True)
         probe = path / ".write-test"
         probe.write_text("ok")

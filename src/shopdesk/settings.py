@@ -12,6 +12,10 @@ from shopdesk import config
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = config.data_dir()
+try:
+    config.ensure_data_dir(DATA_DIR)
+except config.ConfigError:
+    pass  # the CLI and `shopdesk check` report an unwritable data dir with a clear message
 
 SECRET_KEY = config.secret_key(DATA_DIR)
 DEBUG = config.env_bool("SHOPDESK_DEBUG", False)
@@ -43,7 +47,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shopdesk.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "shopdesk.web.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

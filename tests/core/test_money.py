@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from shopdesk.core.money import MINOR_UNITS, CurrencyMismatch, Money, parse_money, to_decimal
 
 # Amounts in 分 as Decimals with 2 places, within a realistic but large range.
-cents = st.integers(min_value=-10**12, max_value=10**12).map(lambda n: Decimal(n).scaleb(-2))
+cents = st.integers(min_value=-(10**12), max_value=10**12).map(lambda n: Decimal(n).scaleb(-2))
 cny = cents.map(Money)
-any_decimal = st.decimals(min_value=-10**9, max_value=10**9, allow_nan=False, allow_infinity=False, places=6)
+any_decimal = st.decimals(min_value=-(10**9), max_value=10**9, allow_nan=False, allow_infinity=False, places=6)
 ratios = st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=12).filter(lambda r: sum(r) > 0)
 
 
@@ -252,8 +252,10 @@ def test_allocate_parts_are_within_one_cent_of_exact_share(total, weights):
             assert part == Money.zero()
 
 
-@given(st.decimals(min_value=0, max_value=10**6, places=2), st.lists(st.decimals(min_value=0, max_value=100, places=3),
-       min_size=1, max_size=6).filter(lambda r: sum(r) > 0))
+@given(
+    st.decimals(min_value=0, max_value=10**6, places=2),
+    st.lists(st.decimals(min_value=0, max_value=100, places=3), min_size=1, max_size=6).filter(lambda r: sum(r) > 0),
+)
 def test_allocate_accepts_decimal_ratios(amount, weights):
     assert sum(Money(amount).allocate(weights), Money.zero()) == Money(amount)
 
@@ -315,7 +317,9 @@ def test_parse_money_other_currencies(text, currency, expected):
     assert parse_money(text, currency) == expected
 
 
-@pytest.mark.parametrize("text", ["", "   ", "abc", "1,23", "12,3456", "¥", "元", "12元元", "1e3", "$12", "1.2.3", "--1"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "abc", "1,23", "12,3456", "¥", "元", "12元元", "1e3", "$12", "1.2.3", "--1"]
+)
 def test_parse_money_error_names_the_bad_text(text):
     with pytest.raises(ValueError) as excinfo:
         parse_money(text)

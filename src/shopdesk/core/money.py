@@ -377,7 +377,6 @@ def parse_money(text: str, currency: str = "CNY") -> Money:
 
     if not _HUMAN_NUMBER.fullmatch(rest):
         raise ValueError(
-            f"cannot parse {text!r} as a {code} amount: expected a number such as "
-            f"'1234.5', '1,234.50', '¥12' or '12元'"
+            f"cannot parse {text!r} as a {code} amount: expected a number such as '1234.5', '1,234.50', '¥12' or '12元'"
         )
     return Money(sign + rest.replace(",", ""), code)

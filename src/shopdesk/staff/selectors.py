@@ -30,7 +30,7 @@ def search_staff(qs, text: str):
 def roles_with_counts():
     return Role.objects.select_related("group").annotate(
         members=Count("group__user", filter=Q(group__user__is_active=True), distinct=True)
-    ).prefetch_related("group__permissions__content_type")
+    ).prefetch_related("group__permissions__content_type").order_by("id")
 
 
 def stand_ins():

@@ -1,0 +1,319 @@
+"""The `shopdesk` command: demo, serve, migrate, check, users, roles, shops, backup and restore.
+
+User mistakes (unknown role, existing shop, unreachable database, unwritable data dir) end with one line on stderr and
+exit status 1, never a traceback. `--data-dir` (or SHOPDESK_DATA_DIR) chooses the data dir for every command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from shopdesk import __version__, config
+
+PLATFORMS = ["taobao", "tmall", "jd", "1688", "own_site", "distributor"]
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+# --- set-up -----------------------------------------------------------------------------------------------------
+
+
+def _setup_django(args) -> None:
+    if getattr(args, "data_dir", None):
+        os.environ["SHOPDESK_DATA_DIR"] = str(Path(args.data_dir).expanduser().resolve())
+    config.ensure_data_dir(config.data_dir())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopdesk.settings")
+    import django
+
+    django.setup()
+
+
+def _pending_migrations() -> list[str]:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{m.app_label}.{m.name}" for m, _backwards in plan]
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def _require_migrated() -> None:
+    pending = _pending_migrations()
+    if pending:
+        raise CliError(f"the database needs {len(pending)} migrations: run `shopdesk migrate` first")
+
+
+# --- commands ---------------------------------------------------------------------------------------------------
+
+
+def cmd_demo(args) -> int:
+    from shopdesk import demo
+
+    print(f"ShopDesk {__version__} · data dir {config.data_dir()}")
+    _migrate()
+    result = demo.load_demo()
+    print("Demo data " + ("created." if result.created else "already present, reused."))
+    url = f"http://{args.host}:{args.port}/"
+    print(f"\nOpen {url} and log in with one of these demo accounts (password: {demo.DEMO_PASSWORD}):")
+    for username, name, roles in demo.DEMO_STAFF:
+        print(f"  {username:<12} {name:<6} {', '.join(roles)}")
+    if not args.no_browser:
+        _open_browser_later(url)
+    return _serve(args.host, args.port, args.threads)
+
+
+def cmd_serve(args) -> int:
+    _require_migrated()
+    print(f"ShopDesk {__version__} on http://{args.host}:{args.port}/ (data dir {config.data_dir()})")
+    return _serve(args.host, args.port, args.threads)
+
+
+def _open_browser_later(url: str) -> None:
+    # Only where a graphical browser can open; on a headless server webbrowser would start a text browser.
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or sys.platform in ("darwin", "win32")):
+        return
+    import threading
+    import webbrowser
+
+    threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+
+
+def _serve(host: str, port: int, threads: int) -> int:
+    import waitress
+
+    from shopdesk.wsgi import application
+
+    print("Press Ctrl+C to stop.", flush=True)
+    try:
+        waitress.serve(application, host=host, port=port, threads=threads, ident="ShopDesk")
+    except OSError as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    _migrate(verbosity=1)
+    return 0
+
+
+def cmd_check(args) -> int:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    db = settings.DATABASES["default"]
+    print(f"data dir:  {config.data_dir()} (writable)")
+    print(f"database:  {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    print("database:  reachable")
+    pending = _pending_migrations()
+    call_command("check", verbosity=0)
+    print("django:    system checks passed")
+    if pending:
+        print(f"migrations: {len(pending)} pending — run `shopdesk migrate`")
+        return 1
+    print("migrations: up to date")
+    return 0
+
+
+def cmd_user_create(args) -> int:
+    from shopdesk.channels.models import Shop
+    from shopdesk.staff import services
+
+    _require_migrated()
+    shops = []
+    for code in args.shop or []:
+        shop = Shop.objects.filter(code=code).first()
+        if shop is None:
+            raise CliError(f"unknown shop: {code}")
+        shops.append(shop)
+    user = services.create_staff_member(actor=None, username=args.username, roles=args.role, password=args.password,
+                                        display_name=args.name or "", shops=shops)
+    print(f"created user {user.username} with roles {', '.join(args.role)}")
+    if args.token:
+        print(services.issue_api_token(actor=None, user=user))
+    return 0
+
+
+def cmd_user_list(args) -> int:
+    from shopdesk.staff.selectors import staff_members
+
+    _require_migrated()
+    for user in staff_members().order_by("username"):
+        roles = ",".join(g.role.code for g in user.groups.all() if hasattr(g, "role"))
+        shops = ",".join(s.code for s in user.staff_profile.shops.all()) if hasattr(user, "staff_profile") else ""
+        state = "" if user.is_active else " (deactivated)"
+        print(f"{user.username:<16} {roles:<32} {shops}{state}")
+    return 0
+
+
+def cmd_role_list(args) -> int:
+    from shopdesk.staff.selectors import roles_with_counts
+
+    _require_migrated()
+    for role in roles_with_counts():
+        perms = sorted(f"{p.content_type.app_label}.{p.codename}" for p in role.group.permissions.all())
+        print(f"{role.code:<15} {role.name}  (people: {role.members}, max discount {role.max_discount_percent}%, "
+              f"max shipping-fee change ¥{role.max_shipping_fee_change})")
+        for perm in perms:
+            print(f"    {perm}")
+    return 0
+
+
+def cmd_shop_add(args) -> int:
+    from shopdesk.channels import services
+
+    _require_migrated()
+    shop = services.add_shop(actor=None, code=args.code, platform=args.platform, name=args.name)
+    print(f"added shop {shop.code} ({shop.platform}) {shop.name}")
+    return 0
+
+
+def cmd_shop_list(args) -> int:
+    from shopdesk.channels.models import Shop
+
+    _require_migrated()
+    for shop in Shop.objects.order_by("code"):
+        print(f"{shop.code:<20} {shop.platform:<12} {shop.name}{'' if shop.is_active else ' (closed)'}")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from shopdesk import backup
+
+    path = backup.backup(Path(args.file))
+    print(f"backup written to {path}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from shopdesk import backup
+
+    backup.restore(Path(args.file), force=args.force)
+    print(f"restored {args.file} into {config.data_dir()}")
+    return 0
+
+
+# --- parser -----------------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", default=argparse.SUPPRESS,
+                        help="data dir (default: $SHOPDESK_DATA_DIR or ./var)")
+
+    parser = argparse.ArgumentParser(
+        prog="shopdesk", parents=[common],
+        description="ShopDesk (店务台): the back office of an e-commerce department.",
+    )
+    parser.add_argument("--version", action="version", version=f"shopdesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name, func, help_text, **kw):
+        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text, **kw)
+        p.set_defaults(func=func)
+        return p
+
+    def server_options(p, default_host="127.0.0.1"):
+        p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+        p.add_argument("--host", default=default_host, help=f"address to listen on (default {default_host})")
+        p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+
+    p = add("demo", cmd_demo, "create the data dir, migrate, load the demo department and serve it")
+    server_options(p)
+    p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    server_options(add("serve", cmd_serve, "serve ShopDesk (production: gunicorn shopdesk.wsgi)"))
+    add("migrate", cmd_migrate, "create or upgrade the database tables")
+    add("check", cmd_check, "check the configuration and that the database is reachable")
+
+    user = add("user", None, "manage accounts")
+    user_sub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    p = user_sub.add_parser("create", parents=[common], help="create an account",
+                            description="Create an account holding one or more roles.")
+    p.add_argument("username")
+    p.add_argument("--role", action="append", required=True, metavar="ROLE",
+                   help="role code (repeat for several roles); see `shopdesk role list`")
+    p.add_argument("--password", help="initial password (at least 8 characters)")
+    p.add_argument("--name", help="display name, e.g. 张伟")
+    p.add_argument("--shop", action="append", metavar="CODE", help="shop code to assign (repeatable)")
+    p.add_argument("--token", action="store_true", help="also create an API token and print it")
+    p.set_defaults(func=cmd_user_create)
+    p = user_sub.add_parser("list", parents=[common], help="list accounts", description="List accounts.")
+    p.set_defaults(func=cmd_user_list)
+
+    role = add("role", None, "roles and their permissions")
+    role_sub = role.add_subparsers(dest="role_command", metavar="ACTION", required=True)
+    p = role_sub.add_parser("list", parents=[common], help="list roles with their permissions and limits",
+                            description="List roles with their permissions and authority limits.")
+    p.set_defaults(func=cmd_role_list)
+
+    shop = add("shop", None, "shops")
+    shop_sub = shop.add_subparsers(dest="shop_command", metavar="ACTION", required=True)
+    p = shop_sub.add_parser("add", parents=[common], help="add a shop", description="Add a shop.")
+    p.add_argument("code", help="short code, e.g. tmall-main")
+    p.add_argument("--platform", required=True, choices=PLATFORMS)
+    p.add_argument("--name", required=True, help="shop name, e.g. 某某天猫旗舰店")
+    p.set_defaults(func=cmd_shop_add)
+    p = shop_sub.add_parser("list", parents=[common], help="list shops", description="List shops.")
+    p.set_defaults(func=cmd_shop_list)
+
+    p = add("backup", cmd_backup, "write a consistent copy of the database to FILE (SQLite backup API or pg_dump)")
+    p.add_argument("file")
+    p = add("restore", cmd_restore, "restore a backup FILE into the database of the data dir")
+    p.add_argument("file")
+    p.add_argument("--force", action="store_true", help="overwrite a database that already holds data")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        _setup_django(args)
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - translate known user errors into one line
+        message = _user_error(exc)
+        if message is None:
+            raise
+        print(f"shopdesk: error: {message}", file=sys.stderr)
+        return 1
+
+
+def _user_error(exc: Exception) -> str | None:
+    if isinstance(exc, CliError | config.ConfigError):
+        return str(exc)
+    from shopdesk.core.errors import ServiceError
+
+    if isinstance(exc, ServiceError):
+        return exc.message
+    try:
+        from django.db.utils import OperationalError
+    except ImportError:  # pragma: no cover
+        return None
+    if isinstance(exc, OperationalError):
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        return f"database unreachable: {first}"
+    return None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
