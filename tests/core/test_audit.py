@@ -13,6 +13,7 @@ from shopdesk.channels import services as channel_services
 from shopdesk.channels.models import Shop
 from shopdesk.core import audit, clock
 from shopdesk.core import services as core_services
+from shopdesk.core.errors import Conflict
 from shopdesk.core.models import AuditEvent, Deadline
 from shopdesk.staff import services as staff_services
 from shopdesk.staff.models import Role
@@ -47,7 +48,7 @@ def test_failed_audit_write_undoes_the_change(manager, monkeypatch):
 
 def test_refused_change_writes_nothing(manager, shop):
     before = AuditEvent.objects.count()
-    with pytest.raises(Exception):
+    with pytest.raises(Conflict):
         channel_services.add_shop(actor=manager, code=shop.code, platform="jd", name="重复")
     assert AuditEvent.objects.count() == before
 

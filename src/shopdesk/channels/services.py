@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from shopdesk.channels.models import Platform, Shop
 from shopdesk.core import audit
 from shopdesk.core.errors import Conflict, ServiceError
-from shopdesk.channels.models import Platform, Shop
 from shopdesk.staff.authz import authorize
 
 _FIELDS = ["code", "platform", "name", "is_active"]

@@ -1,4 +1,6 @@
-"""DRF plumbing shared by every app (imported by settings: keep it free of viewsets): the error body, pagination and the permission class.
+"""DRF plumbing shared by every app: the error body, pagination and the permission class.
+
+The REST_FRAMEWORK setting imports this module, so it must not import viewsets (they read that setting).
 
 Every error has one shape: {"error": {"code": ..., "message": ..., "fields": {...}}}.
 """

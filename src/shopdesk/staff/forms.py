@@ -39,7 +39,8 @@ class StaffMemberForm(forms.Form):
 
 
 class StandInForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.filter(is_active=True).order_by("username"))
+    user = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.filter(is_active=True)
+                                  .select_related("staff_profile").order_by("username"))
     role = forms.ChoiceField(label=_("Role to stand in for"), choices=lambda: role_choices(exclude=("admin",)))
     starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("To (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -49,7 +50,13 @@ class StandInForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"starts_on": clock.today(), "ends_on": clock.today()})
         super().__init__(*args, **kwargs)
-        self.fields["user"].label_from_instance = lambda u: f"{getattr(getattr(u, 'staff_profile', None), 'display_name', '') or u.username} ({u.username})"
+        self.fields["user"].label_from_instance = _person_label
+
+
+def _person_label(user) -> str:
+    profile = getattr(user, "staff_profile", None)
+    name = profile.display_name if profile else ""
+    return f"{name or user.username} ({user.username})"
 
 
 class RoleLimitsForm(forms.Form):

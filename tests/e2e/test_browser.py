@@ -1,0 +1,84 @@
+"""Browser tests: Playwright for Python driving Debian's headless chromium against a live server."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(shutil.which("chromium") is None,
+                       reason="Debian's chromium is not installed (apt-get install -y chromium)"),
+]
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="en-US", viewport={"width": 1360, "height": 860})
+    pg = context.new_page()
+    errors = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.errors = errors
+    yield pg
+    context.close()
+
+
+def _login(page, live_server, username, password="shopdesk-test"):
+    page.goto(live_server.url + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "/login/" not in page.url, page.content()
+
+
+def test_cs_agent_logs_in_and_sees_chinese_home(page, live_server, make_user, shop):
+    make_user("cs_presales", username="xiaomei", display_name="小美", shops=[shop])
+    _login(page, live_server, "xiaomei")
+    assert page.url == live_server.url + "/"
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert page.locator("h1").inner_text() == "今日工作"
+    assert page.locator("section[data-role=cs_presales] h2").inner_text().startswith("售前客服")
+    assert "客服每日工作安排" in page.locator(".schedule h2").inner_text() or page.locator(".timeline li").count() == 6
+    nav = page.locator("nav.sidebar").inner_text()
+    assert "店铺" in nav and "审计日志" not in nav and "员工" not in nav
+    assert page.errors == [], page.errors  # no CSP violation, no script error
+
+
+def test_manager_grants_stand_in_and_switches_language(page, live_server, make_user):
+    make_user("manager", username="boss")
+    make_user("cs_presales", username="helper", display_name="何梅")
+    _login(page, live_server, "boss")
+    page.goto(live_server.url + "/staff/stand-ins/new/")
+    page.select_option("#id_user", label="何梅 (helper)")
+    page.select_option("#id_role", "cs_aftersales")
+    page.fill("#id_starts_on", "2026-11-20")
+    page.fill("#id_ends_on", "2026-11-19")
+    page.click(".form-actions button[type=submit]")
+    assert page.locator(".field-error").count() >= 1  # end before start: shown beside the field
+    page.fill("#id_ends_on", "2026-11-30")
+    page.click(".form-actions button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/staff/stand-ins/")
+    assert "何梅" in page.locator("table.grid").inner_text()
+    page.select_option("select.lang-select", "en")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "Stand-ins"
+    assert page.errors == [], page.errors
