@@ -208,6 +208,33 @@ def cmd_restore(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    import importlib.util
+    import json
+
+    from django.conf import settings
+
+    bench_dir = Path(args.bench_dir) if args.bench_dir else Path(__file__).resolve().parents[2] / "bench"
+    if not bench_dir.is_dir():
+        raise CliError(f"no benchmarks at {bench_dir}: run from a source checkout or pass --bench-dir")
+    available = sorted(p.stem for p in bench_dir.glob("*.py") if not p.stem.startswith("_"))
+    names = available if args.name == "all" else [args.name]
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise CliError(f"unknown benchmark {unknown[0]} (available: {', '.join(available)}, all)")
+    _migrate()
+    db = settings.DATABASES["default"]
+    print(f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}")
+    for name in names:
+        spec = importlib.util.spec_from_file_location(f"shopdesk_bench_{name}", bench_dir / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        kwargs = {"rows": args.rows} if args.rows else {}
+        print(f"== {name}")
+        print(json.dumps(module.run(**kwargs), ensure_ascii=False, indent=2))
+    return 0
+
+
 # --- parser -----------------------------------------------------------------------------------------------------
 
 
@@ -271,6 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = shop_sub.add_parser("list", parents=[common], help="list shops", description="List shops.")
     p.set_defaults(func=cmd_shop_list)
 
+    p = add("bench", cmd_bench, "run a benchmark from bench/ (in a temporary data dir unless --data-dir is given)")
+    p.add_argument("name", help="benchmark name, or all")
+    p.add_argument("--rows", type=int, help="data size (each benchmark has a default)")
+    p.add_argument("--bench-dir", help="folder of the benchmark scenarios (default: the checkout's bench/)")
+    p.set_defaults(temp_data_dir=True)
     p = add("backup", cmd_backup, "write a consistent copy of the database to FILE (SQLite backup API or pg_dump)")
     p.add_argument("file")
     p = add("restore", cmd_restore, "restore a backup FILE into the database of the data dir")
@@ -285,6 +317,10 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if getattr(args, "temp_data_dir", False) and not getattr(args, "data_dir", None):
+        import tempfile
+
+        args.data_dir = tempfile.mkdtemp(prefix="shopdesk-bench-")
     try:
         _setup_django(args)
         return args.func(args) or 0

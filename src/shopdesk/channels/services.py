@@ -48,10 +48,10 @@ def update_shop(*, actor, shop: Shop, name: str | None = None, is_active: bool |
     if is_active is not None:
         shop.is_active = is_active
     try:
-        shop.full_clean()
+        shop.full_clean(validate_unique=False)  # code and platform never change here
     except ValidationError as exc:
         raise _validation_error(exc) from exc
-    shop.save()
+    shop.save(update_fields=["name", "is_active"])
     changes = audit.changes_between(before, audit.snapshot(shop, _FIELDS))
     if changes:
         audit.record_event("channels.update_shop", actor=actor, obj=shop, grant=grant, changes=changes)

@@ -1,0 +1,30 @@
+"""The benchmarks stay runnable (their numbers are read by people, never asserted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.mark.slow
+def test_bench_all_runs_and_reports_ratios(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHOPDESK_", "DJANGO_")) and k != "DATABASE_URL"}
+    result = subprocess.run([sys.executable, "-m", "shopdesk", "bench", "all", "--rows", "30",
+                             "--data-dir", str(tmp_path)], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    blocks = result.stdout.split("== ")[1:]
+    reports = {b.split("\n", 1)[0]: json.loads(b.split("\n", 1)[1]) for b in blocks}
+    assert set(reports) == {"audit", "lists"}
+    assert reports["audit"]["ratio_vs_baseline"] > 0
+    pages = reports["lists"]["pages"]
+    assert all(p["queries_grown"] == p["queries_baseline"] for p in pages.values()), pages
+
+
+def test_unknown_bench_is_a_clean_error(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "shopdesk", "bench", "nope", "--data-dir", str(tmp_path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and result.stderr.startswith("shopdesk: error: unknown benchmark nope")
