@@ -133,7 +133,9 @@ def test_view_messages_are_in_the_catalogue():
     extract them: call gettext under a name xgettext knows (gettext, _, gettext_lazy ...), not an alias like _t.
     """
     samples = ["Stand-in granted.", "Deactivate the selected accounts?", "Account %(u)s saved.",
-               "Shop %(s)s added.", "%(n)d stand-ins revoked."]
+               "Shop %(s)s added."]
     with translation.override("zh-hans"):
         untranslated = [s for s in samples if translation.gettext(s) == s]
+        plural = translation.ngettext("%(n)d stand-in revoked.", "%(n)d stand-ins revoked.", 2)
     assert untranslated == []
+    assert plural == "已撤销 %(n)d 个临时代理。"

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shopdesk.channels import selectors, services
@@ -39,7 +39,7 @@ def shop_create(request):
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, _t("Shop %(s)s added.") % {"s": shop.name})
+            messages.success(request, gettext("Shop %(s)s added.") % {"s": shop.name})
             return redirect("channels:shops")
     return render(request, "channels/shop_form.html", {"form": form, "title": _("Add a shop")})
 
@@ -56,6 +56,6 @@ def shop_edit(request, code):
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, _t("Shop %(s)s saved.") % {"s": shop.name})
+            messages.success(request, gettext("Shop %(s)s saved.") % {"s": shop.name})
             return redirect("channels:shops")
     return render(request, "channels/shop_form.html", {"form": form, "title": shop.name})

@@ -17,7 +17,7 @@ def role_choices(exclude=()):
 
 class StaffMemberForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
-    display_name = forms.CharField(label=_("Name"), max_length=60, required=False)
+    display_name = forms.CharField(label=_("Full name"), max_length=60, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     roles = forms.MultipleChoiceField(label=_("Roles"), choices=role_choices, widget=forms.CheckboxSelectMultiple,
                                       help_text=_("A person may hold several posts."))

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -34,13 +34,13 @@ def staff_list(request):
     batch = []
     if request.user.has_perm("auth.change_user"):
         batch = [BatchAction("deactivate", _("Deactivate"), reverse("staff:batch"),
-                             confirm=_t("Deactivate the selected accounts?"), danger=True),
+                             confirm=gettext("Deactivate the selected accounts?"), danger=True),
                  BatchAction("activate", _("Activate"), reverse("staff:batch"))]
     qs = selectors.search_staff(selectors.staff_members(), request.GET.get("q", ""))
     table = Table(
         request, qs,
         columns=[Column("username", _("Username"), "username"),
-                 Column("name", _("Name"), "staff_profile__display_name"), Column("roles", _("Roles")),
+                 Column("name", _("Full name"), "staff_profile__display_name"), Column("roles", _("Roles")),
                  Column("shops", _("Shops")), Column("phone", _("Phone")),
                  Column("last_login", _("Last login"), "last_login")],
         tabs=[Tab("active", _("Active"), Q(is_active=True)), Tab("inactive", _("Deactivated"), Q(is_active=False)),
@@ -61,7 +61,7 @@ def staff_batch(request):
     ids = request.POST.getlist("ids")
     action = request.POST.get("action")
     if action not in {"activate", "deactivate"} or not ids:
-        messages.error(request, _t("Choose an action and at least one row."))
+        messages.error(request, gettext("Choose an action and at least one row."))
         return redirect("staff:list")
     done, refused = 0, []
     for user in User.objects.filter(pk__in=ids):
@@ -70,7 +70,7 @@ def staff_batch(request):
             done += 1
         except ServiceError as exc:
             refused.append(f"{user.username}: {exc.message}")
-    messages.success(request, _t("%(n)d accounts updated.") % {"n": done})
+    messages.success(request, ngettext("%(n)d account updated.", "%(n)d accounts updated.", done) % {"n": done})
     for line in refused:
         messages.error(request, line)
     return redirect("staff:list")
@@ -89,7 +89,7 @@ def staff_create(request):
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, _t("Account %(u)s created.") % {"u": user.username})
+            messages.success(request, gettext("Account %(u)s created.") % {"u": user.username})
             return redirect("staff:list")
     return render(request, "staff/staff_form.html", {"form": form, "title": _("New account")})
 
@@ -117,7 +117,7 @@ def staff_edit(request, pk):
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, _t("Account %(u)s saved.") % {"u": user.username})
+            messages.success(request, gettext("Account %(u)s saved.") % {"u": user.username})
             return redirect("staff:list")
     return render(request, "staff/staff_form.html", {"form": form, "title": _("Edit account"), "member": user})
 
@@ -127,7 +127,7 @@ def staff_edit(request, pk):
 def staff_token(request, pk):
     user = get_object_or_404(User, pk=pk)
     key = services.issue_api_token(actor=request.user, user=user)
-    messages.warning(request, _t("New API token for %(u)s (shown once): %(k)s") % {"u": user.username, "k": key})
+    messages.warning(request, gettext("New API token for %(u)s (shown once): %(k)s") % {"u": user.username, "k": key})
     return redirect("staff:edit", pk=pk)
 
 
@@ -153,7 +153,8 @@ def stand_in_list(request):
               Tab("expired", _("Expired"), tabs_q["expired"]), Tab("revoked", _("Revoked"), tabs_q["revoked"])],
         row_template="staff/rows/stand_in.html", default_sort="-starts_on",
         batch_actions=[BatchAction("revoke", _("Revoke"), reverse("staff:stand_in_revoke"),
-                                   confirm=_t("Revoke the selected stand-ins?"), danger=True)] if can_change else [],
+                                   confirm=gettext("Revoke the selected stand-ins?"), danger=True)]
+        if can_change else [],
     )
     return render(request, "staff/stand_in_list.html", {
         "table": table, "can_grant": request.user.has_perm("staff.add_standin"),
@@ -171,7 +172,7 @@ def stand_in_create(request):
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, _t("Stand-in granted."))
+            messages.success(request, gettext("Stand-in granted."))
             return redirect("staff:stand_ins")
     return render(request, "staff/stand_in_form.html", {"form": form})
 
@@ -183,7 +184,7 @@ def stand_in_revoke(request):
     for stand_in in StandIn.objects.filter(pk__in=request.POST.getlist("ids"), revoked_at__isnull=True):
         services.revoke_stand_in(actor=request.user, stand_in=stand_in, reason=request.POST.get("reason", ""))
         done += 1
-    messages.success(request, _t("%(n)d stand-ins revoked.") % {"n": done})
+    messages.success(request, ngettext("%(n)d stand-in revoked.", "%(n)d stand-ins revoked.", done) % {"n": done})
     return redirect("staff:stand_ins")
 
 
@@ -205,6 +206,6 @@ def role_edit(request, code):
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, _t("Limits of %(r)s saved.") % {"r": role.name})
+            messages.success(request, gettext("Limits of %(r)s saved.") % {"r": role.name})
             return redirect("staff:roles")
     return render(request, "staff/role_form.html", {"form": form, "role": role})

@@ -58,7 +58,9 @@ class Table:
         self.tabs = []
         self.active_tab = params.get("tab") or (tabs[0].key if tabs else "")
         if tabs:
-            counts = filtered.order_by().aggregate(**{f"t_{t.key}": Count("pk", filter=t.q) for t in tabs})
+            # distinct: a tab condition across a to-many relation must not count a row twice.
+            counts = filtered.order_by().aggregate(
+                **{f"t_{t.key}": Count("pk", filter=t.q, distinct=True) for t in tabs})
             for t in tabs:
                 self.tabs.append({"key": t.key, "label": t.label, "count": counts[f"t_{t.key}"],
                                   "url": self._url(tab=t.key, page=None), "active": t.key == self.active_tab})
