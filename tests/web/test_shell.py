@@ -141,3 +141,24 @@ def test_forms_show_errors_beside_fields(client_for):
     assert response.status_code == 200 and html.count('class="field-error"') >= 2
     response = admin.post(reverse("staff:create"), {"username": "x1", "roles": ["finance"], "password": "123"})
     assert "password" in response.content.decode().lower() or "密码" in response.content.decode()
+
+
+def test_account_edit_is_all_or_nothing(client_for, make_user):
+    """A rejected new password leaves the roles as they were: one service call, one transaction."""
+    admin = client_for("admin")
+    person = make_user("warehouse")
+    response = admin.post(reverse("staff:edit", args=[person.pk]),
+                          {"roles": ["finance"], "password": "123", "is_active": "on"})
+    assert response.status_code == 200 and 'class="field-error"' in response.content.decode()
+    assert [g.role.code for g in person.groups.all()] == ["warehouse"]
+    ok = admin.post(reverse("staff:edit", args=[person.pk]),
+                    {"roles": ["finance"], "password": "Strong-pass-2026", "is_active": "on"})
+    assert ok.status_code == 302
+    person.refresh_from_db()
+    assert [g.role.code for g in person.groups.all()] == ["finance"] and person.check_password("Strong-pass-2026")
+
+
+def test_admin_site_cannot_edit_accounts_around_the_audit(client_for):
+    admin = client_for("admin")
+    assert admin.get("/admin/auth/user/").status_code == 404
+    assert admin.get("/admin/axes/accessattempt/").status_code == 200

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
 from shopdesk.staff.models import Role, StandIn
 
@@ -31,3 +33,8 @@ class StandInAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Accounts and role groups change only through ShopDesk's staff pages and API, which audit every change.
+admin.site.unregister(get_user_model())
+admin.site.unregister(Group)

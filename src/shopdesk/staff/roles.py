@@ -133,7 +133,8 @@ _role(
     "admin", _("System administrator"),
     [_("Create accounts and assign roles and shops"), _("Add shops"), _("Back up the data")],
     [*_SEE_STAFF, *_SHOPS, "auth.add_user", "auth.change_user", "channels.add_shop", "channels.change_shop",
-     "core.view_auditevent", "staff.view_standin", "staff.change_standin", "staff.change_role", VIEW_ALL_SHOPS],
+     "core.view_auditevent", "staff.view_standin", "staff.change_standin", "staff.change_role", VIEW_ALL_SHOPS,
+     "axes.view_accessattempt"],
     tags=frozenset({"staff_admin"}),
 )
 

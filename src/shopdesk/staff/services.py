@@ -129,9 +129,12 @@ def _own_codes(user) -> set[str]:
 @transaction.atomic
 def update_staff_member(
     *, actor, user, roles: list[str] | None = None, display_name: str | None = None, phone: str | None = None,
-    shops=None, is_active: bool | None = None,
+    shops=None, is_active: bool | None = None, password: str | None = None,
 ):
-    """Change a person's roles, shops, name, phone or active flag. Deactivated people keep their history."""
+    """Change a person's roles, shops, name, phone, password or active flag, all or nothing.
+
+    Deactivated people keep their history (nothing a report depends on is deleted).
+    """
     grant = _authorize(actor, "auth.change_user")
     profile, _ = StaffProfile.objects.get_or_create(user=user)
     before = _snapshot(user)
@@ -149,6 +152,9 @@ def update_staff_member(
         if actor is not None and actor.pk == user.pk and not is_active:
             raise ServiceError("不能停用自己的账号 you cannot deactivate your own account", code="self_deactivate")
         user.is_active = is_active
+    if password:
+        _validate_password(password, user)
+        user.set_password(password)
     user.save()
     if display_name is not None:
         profile.display_name = display_name.strip()
@@ -158,19 +164,11 @@ def update_staff_member(
     if shops is not None:
         profile.shops.set(shops)
     changes = audit.changes_between(before, _snapshot(user))
+    if password:
+        changes["password"] = {"before": "***", "after": "***"}
     if changes:
         audit.record_event("staff.update_staff_member", actor=actor, obj=user, changes=changes, grant=grant)
     return user
-
-
-@transaction.atomic
-def set_password(*, actor, user, password: str) -> None:
-    grant = _authorize(actor, "auth.change_user")
-    _validate_password(password, user)
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    audit.record_event("staff.set_password", actor=actor, obj=user, changes={"password": {"before": "***",
-                       "after": "***"}}, grant=grant)
 
 
 @transaction.atomic

@@ -110,10 +110,8 @@ def staff_edit(request, pk):
         try:
             services.update_staff_member(
                 actor=request.user, user=user, roles=d["roles"], display_name=d["display_name"], phone=d["phone"],
-                shops=d["shops"], is_active=d["is_active"],
+                shops=d["shops"], is_active=d["is_active"], password=d["password"] or None,
             )
-            if d["password"]:
-                services.set_password(actor=request.user, user=user, password=d["password"])
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
