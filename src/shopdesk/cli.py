@@ -192,6 +192,15 @@ def cmd_shop_list(args) -> int:
     return 0
 
 
+def cmd_deadlines_sweep(args) -> int:
+    from shopdesk.core.services import sweep_deadlines
+
+    _require_migrated()
+    missed = sweep_deadlines()
+    print(f"{missed} overdue deadlines marked missed and escalated")
+    return 0
+
+
 def cmd_backup(args) -> int:
     from shopdesk import backup
 
@@ -297,6 +306,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_shop_add)
     p = shop_sub.add_parser("list", parents=[common], help="list shops", description="List shops.")
     p.set_defaults(func=cmd_shop_list)
+
+    deadlines = add("deadlines", None, "deadlines (时限)")
+    deadlines_sub = deadlines.add_subparsers(dest="deadlines_command", metavar="ACTION", required=True)
+    p = deadlines_sub.add_parser("sweep", parents=[common], help="mark overdue deadlines missed and escalate them",
+                                 description="Mark every open deadline past due as missed and escalate it to its "
+                                             "escalation role. Run it every few minutes (cron or a scheduler).")
+    p.set_defaults(func=cmd_deadlines_sweep)
 
     p = add("bench", cmd_bench, "run a benchmark from bench/ (in a temporary data dir unless --data-dir is given)")
     p.add_argument("name", help="benchmark name, or all")
