@@ -162,3 +162,9 @@ def test_admin_site_cannot_edit_accounts_around_the_audit(client_for):
     admin = client_for("admin")
     assert admin.get("/admin/auth/user/").status_code == 404
     assert admin.get("/admin/axes/accessattempt/").status_code == 200
+
+
+def test_navigation_marks_only_the_current_page(client_for):
+    html = client_for("manager").get(reverse("staff:roles")).content.decode()
+    active = re.findall(r'<a href="([^"]+)" class="nav-item active">', html)
+    assert active == [reverse("staff:roles")]

@@ -40,11 +40,11 @@ NAV: list[NavItem] = [
 
 def nav_for(user, current_path: str = "") -> list[dict]:
     """Sections with the items this person may open, marking the current one."""
+    visible = [(item, reverse(item.url_name)) for item in NAV if item.visible_to(user)]
+    # The current entry is the one whose URL is the longest prefix of the path ("/" only matches itself).
+    matches = [url for _item, url in visible if current_path == url or (url != "/" and current_path.startswith(url))]
+    current = max(matches, key=len, default=None)
     sections: dict[str, list[dict]] = {}
-    for item in NAV:
-        if not item.visible_to(user):
-            continue
-        url = reverse(item.url_name)
-        active = current_path == url if item.url_name in ("home", "admin:index") else current_path.startswith(url)
-        sections.setdefault(str(item.section), []).append({"label": item.label, "url": url, "active": active})
+    for item, url in visible:
+        sections.setdefault(str(item.section), []).append({"label": item.label, "url": url, "active": url == current})
     return [{"title": title, "items": items} for title, items in sections.items()]
