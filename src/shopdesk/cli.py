@@ -31,6 +31,10 @@ def _setup_django(args) -> None:
     import django
 
     django.setup()
+    from django.utils import translation
+
+    # The command line speaks English (an operator's tool, like its --help); the web UI is Chinese first.
+    translation.activate("en")
 
 
 def _pending_migrations() -> list[str]:

@@ -35,6 +35,7 @@ staff_patterns = ([
     path("stand-ins/", staff_views.stand_in_list, name="stand_ins"),
     path("stand-ins/new/", staff_views.stand_in_create, name="stand_in_create"),
     path("stand-ins/revoke/", staff_views.stand_in_revoke, name="stand_in_revoke"),
+    path("password/", staff_views.own_password, name="own_password"),
     path("roles/", staff_views.role_list, name="roles"),
     path("roles/<str:code>/", staff_views.role_edit, name="role_edit"),
 ], "staff")

@@ -70,13 +70,13 @@ def test_users_shops_and_their_errors(tmp_path):
     assert len(token) == 40 and all(c in "0123456789abcdef" for c in token)
 
     assert_clean_error(run("user", "create", "lily", "--role", "cs_presales", data_dir=data), "lily")
-    assert_clean_error(run("user", "create", "bob", "--role", "boss", data_dir=data), "unknown role", "boss")
+    assert_clean_error(run("user", "create", "bob", "--role", "boss", data_dir=data), "Unknown role", "boss")
     assert_clean_error(run("user", "create", "bob", "--role", "finance", "--password", "123", data_dir=data),
                        "password")
 
     run("shop", "add", "tmall-a", "--platform", "tmall", "--name", "天猫A店", data_dir=data, check=True)
     assert_clean_error(run("shop", "add", "tmall-a", "--platform", "tmall", "--name", "again", data_dir=data),
-                       "shop exists", "tmall-a")
+                       "already exists", "tmall-a")
     assert_clean_error(run("shop", "add", "Bad Code!", "--platform", "jd", "--name", "x", data_dir=data), "code")
     bad_platform = run("shop", "add", "x1", "--platform", "amazon", "--name", "x", data_dir=data)
     assert bad_platform.returncode == 2 and "invalid choice" in bad_platform.stderr

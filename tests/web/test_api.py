@@ -13,7 +13,7 @@ def test_error_body_shape_for_validation_conflict_and_permission(api_for, shop):
     conflict = admin.post("/api/v1/shops/", {"code": shop.code, "platform": "tmall", "name": "重复"}, format="json")
     assert conflict.status_code == 409
     assert conflict.json()["error"] == {"code": "shop_exists", "message": conflict.json()["error"]["message"],
-                                        "fields": {"code": ["already exists"]}}
+                                        "fields": {"code": ["已有使用此编码的店铺。"]}}
 
     denied = api_for("designer").post("/api/v1/shops/", {"code": "y1", "platform": "jd", "name": "n"},
                                       format="json")
@@ -58,3 +58,12 @@ def test_schema_and_docs(api_for, client_for):
     assert {"/api/v1/shops/", "/api/v1/staff/", "/api/v1/stand-ins/", "/api/v1/audit-events/"} <= set(paths)
     docs = client_for("warehouse").get("/api/docs/")
     assert docs.status_code == 200 and b"<script" in docs.content
+
+
+def test_api_messages_follow_accept_language(api_for, shop):
+    admin = api_for("admin")
+    body = {"code": shop.code, "platform": "tmall", "name": "重复"}
+    chinese = admin.post("/api/v1/shops/", body, format="json").json()["error"]["message"]
+    english = admin.post("/api/v1/shops/", body, format="json", HTTP_ACCEPT_LANGUAGE="en").json()["error"]["message"]
+    assert chinese == "店铺 tmall-main 已存在。"
+    assert english == "Shop tmall-main already exists."

@@ -168,3 +168,20 @@ def test_navigation_marks_only_the_current_page(client_for):
     html = client_for("manager").get(reverse("staff:roles")).content.decode()
     active = re.findall(r'<a href="([^"]+)" class="nav-item active">', html)
     assert active == [reverse("staff:roles")]
+
+
+def test_everyone_changes_their_own_password(client_for):
+    client = client_for("designer")
+    wrong = client.post(reverse("staff:own_password"), {"old_password": "nope", "new_password": "Fresh-pass-2026",
+                                                        "new_password_again": "Fresh-pass-2026"})
+    assert "当前密码不正确" in wrong.content.decode()
+    differ = client.post(reverse("staff:own_password"), {"old_password": "shopdesk-test",
+                                                         "new_password": "Fresh-pass-2026",
+                                                         "new_password_again": "Fresh-pass-2027"})
+    assert differ.status_code == 200 and 'class="field-error"' in differ.content.decode()
+    ok = client.post(reverse("staff:own_password"), {"old_password": "shopdesk-test", "new_password": "Fresh-pass-2026",
+                                                     "new_password_again": "Fresh-pass-2026"})
+    assert ok.status_code == 302
+    client.user.refresh_from_db()
+    assert client.user.check_password("Fresh-pass-2026")
+    assert client.get(reverse("home")).status_code == 200  # still logged in

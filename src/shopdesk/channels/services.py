@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from shopdesk.channels.models import Platform, Shop
 from shopdesk.core import audit
@@ -16,7 +17,7 @@ _FIELDS = ["code", "platform", "name", "is_active"]
 def _validation_error(exc: ValidationError) -> ServiceError:
     fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
     text = "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items())
-    return ServiceError(f"店铺信息无效 invalid shop: {text}", code="invalid", fields=fields)
+    return ServiceError(gettext("Invalid shop: %(problems)s") % {"problems": text}, code="invalid", fields=fields)
 
 
 @transaction.atomic
@@ -25,10 +26,15 @@ def add_shop(*, actor, code: str, platform: str, name: str) -> Shop:
     grant = None if actor is None else authorize(actor, "channels.add_shop")
     code = (code or "").strip()
     if platform not in Platform.values:
-        raise ServiceError(f"未知平台 unknown platform: {platform} (可用 valid: {', '.join(Platform.values)})",
-                           code="unknown_platform", fields={"platform": [f"unknown platform {platform}"]})
+        raise ServiceError(
+            gettext("Unknown platform: %(platform)s (valid: %(valid)s)")
+            % {"platform": platform, "valid": ", ".join(Platform.values)},
+            code="unknown_platform",
+            fields={"platform": [gettext("Unknown platform %(platform)s") % {"platform": platform}]},
+        )
     if Shop.objects.filter(code=code).exists():
-        raise Conflict(f"店铺已存在 shop exists: {code}", code="shop_exists", fields={"code": ["already exists"]})
+        raise Conflict(gettext("Shop %(code)s already exists.") % {"code": code}, code="shop_exists",
+                       fields={"code": [gettext("A shop with this code already exists.")]})
     shop = Shop(code=code, platform=platform, name=(name or "").strip())
     try:
         shop.full_clean()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils.translation import gettext
 
 from shopdesk.core import audit, clock
 from shopdesk.core.errors import Conflict
@@ -16,7 +17,8 @@ def open_deadline(*, subject, rule: str, title: str, due_at, owner=None, owner_r
     """Start the clock of a rule on a record; one open deadline per rule and record."""
     ct = ContentType.objects.get_for_model(subject)
     if Deadline.objects.filter(rule=rule, subject_type=ct, subject_id=str(subject.pk), closed_at__isnull=True).exists():
-        raise Conflict(f"deadline {rule} is already open for {subject}", code="deadline_open")
+        message = gettext("Deadline %(rule)s is already open for %(subject)s.") % {"rule": rule, "subject": subject}
+        raise Conflict(message, code="deadline_open")
     deadline = Deadline.objects.create(rule=rule, title=title, subject_type=ct, subject_id=str(subject.pk),
                                        owner=owner, owner_role=owner_role, due_at=due_at,
                                        escalate_to_role=escalate_to_role, created_at=clock.now())

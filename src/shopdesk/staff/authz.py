@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
+from django.utils.translation import gettext
 
 from shopdesk.core import clock
 from shopdesk.core.errors import NotAllowed
@@ -86,13 +87,14 @@ def role_codes(user) -> set[str]:
 def authorize(user, perm: str) -> Grant:
     """Return how `user` holds `perm`, or raise NotAllowed. Own roles take precedence over stand-ins."""
     if user is None or not user.is_authenticated or not user.is_active:
-        raise NotAllowed("请先登录 / login required", code="not_authenticated")
+        raise NotAllowed(gettext("Please log in."), code="not_authenticated")
     if user.is_superuser or _model_backend.has_perm(user, perm):
         return Grant(perm)
     for grant in active_stand_ins(user):
         if perm_in_group(perm, grant.role.group_id):
             return Grant(perm, stand_in_role=grant.role.code)
-    raise NotAllowed(f"没有权限: {describe_perm(perm)}", code="permission_denied")
+    raise NotAllowed(gettext("Not allowed: %(permission)s") % {"permission": describe_perm(perm)},
+                     code="permission_denied")
 
 
 def perm_in_group(perm: str, group_id: int) -> bool:

@@ -63,3 +63,18 @@ class RoleLimitsForm(forms.Form):
     max_discount_percent = forms.DecimalField(label=_("Max discount %"), min_value=0, max_value=100, decimal_places=2)
     max_shipping_fee_change = forms.DecimalField(label=_("Max shipping-fee change (CNY)"), min_value=0,
                                                  decimal_places=2)
+
+
+class OwnPasswordForm(forms.Form):
+    old_password = forms.CharField(label=_("Current password"), widget=forms.PasswordInput(
+        attrs={"autocomplete": "current-password"}))
+    new_password = forms.CharField(label=_("New password"), widget=forms.PasswordInput(
+        attrs={"autocomplete": "new-password"}), help_text=_("At least 8 characters, not only digits."))
+    new_password_again = forms.CharField(label=_("New password again"), widget=forms.PasswordInput(
+        attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again", _("The two new passwords differ."))
+        return data

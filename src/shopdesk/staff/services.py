@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 from rest_framework.authtoken.models import Token
 
 from shopdesk.core import audit, clock
@@ -64,8 +65,9 @@ def _validate_roles(role_codes) -> list[Role]:
     unknown = sorted(set(role_codes) - set(role_table.ROLE_CODES))
     if unknown:
         raise ServiceError(
-            f"未知角色 unknown role: {', '.join(unknown)} (可用 valid: {', '.join(role_table.ROLE_CODES)})",
-            code="unknown_role", fields={"roles": [f"unknown role {c}" for c in unknown]},
+            gettext("Unknown role: %(roles)s (valid: %(valid)s)")
+            % {"roles": ", ".join(unknown), "valid": ", ".join(role_table.ROLE_CODES)},
+            code="unknown_role", fields={"roles": [gettext("Unknown role %(role)s") % {"role": c} for c in unknown]},
         )
     return list(Role.objects.filter(code__in=role_codes).select_related("group"))
 
@@ -74,7 +76,8 @@ def _validate_password(password: str, user) -> None:
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
-        raise ServiceError("密码不合格 password rejected: " + " ".join(exc.messages), code="weak_password",
+        raise ServiceError(gettext("Password rejected: %(reasons)s") % {"reasons": " ".join(exc.messages)},
+                           code="weak_password",
                            fields={"password": list(exc.messages)}) from exc
 
 
@@ -95,16 +98,17 @@ def create_staff_member(
     grant = _authorize(actor, "auth.add_user")
     username = (username or "").strip()
     if not username:
-        raise ServiceError("用户名不能为空 username is required", code="required", fields={"username": ["required"]})
+        raise ServiceError(gettext("A username is required."), code="required",
+                           fields={"username": [gettext("This field is required.")]})
     if not roles:
-        raise ServiceError("至少需要一个角色 at least one role is required", code="required",
-                           fields={"roles": ["required"]})
+        raise ServiceError(gettext("At least one role is required."), code="required",
+                           fields={"roles": [gettext("This field is required.")]})
     role_rows = _validate_roles(roles)
     if "admin" in roles and actor is not None and not actor.is_superuser and "admin" not in _own_codes(actor):
-        raise NotAllowed("只有系统管理员能创建管理员 only an administrator may create administrators")
+        raise NotAllowed(gettext("Only an administrator may create administrators."))
     if User.objects.filter(username__iexact=username).exists():
-        raise Conflict(f"用户已存在 user exists: {username}", code="user_exists",
-                       fields={"username": ["already taken"]})
+        raise Conflict(gettext("User %(username)s already exists.") % {"username": username}, code="user_exists",
+                       fields={"username": [gettext("This username is taken.")]})
     user = User(username=username, is_staff="admin" in roles)
     if password:
         if validate_password:
@@ -140,17 +144,17 @@ def update_staff_member(
     before = _snapshot(user)
     if roles is not None:
         if not roles:
-            raise ServiceError("至少需要一个角色 at least one role is required", code="required",
-                               fields={"roles": ["required"]})
+            raise ServiceError(gettext("At least one role is required."), code="required",
+                               fields={"roles": [gettext("This field is required.")]})
         role_rows = _validate_roles(roles)
         admin_change = ("admin" in roles) != ("admin" in _own_codes(user))
         if admin_change and actor is not None and not actor.is_superuser and "admin" not in _own_codes(actor):
-            raise NotAllowed("只有系统管理员能授予或撤销管理员 only an administrator may grant or revoke admin")
+            raise NotAllowed(gettext("Only an administrator may grant or revoke the administrator role."))
         user.groups.set([r.group for r in role_rows])
         user.is_staff = "admin" in roles
     if is_active is not None:
         if actor is not None and actor.pk == user.pk and not is_active:
-            raise ServiceError("不能停用自己的账号 you cannot deactivate your own account", code="self_deactivate")
+            raise ServiceError(gettext("You cannot deactivate your own account."), code="self_deactivate")
         user.is_active = is_active
     if password:
         _validate_password(password, user)
@@ -172,6 +176,25 @@ def update_staff_member(
 
 
 @transaction.atomic
+def change_own_password(*, actor, old_password: str, new_password: str) -> None:
+    """A person changes their own password; the current one must be given."""
+    if actor is None or not actor.is_authenticated:
+        raise NotAllowed(gettext("Please log in."), code="not_authenticated")
+    if not actor.check_password(old_password):
+        raise ServiceError(gettext("The current password is wrong."), code="wrong_password",
+                           fields={"old_password": [gettext("The current password is wrong.")]})
+    try:
+        password_validation.validate_password(new_password, actor)
+    except ValidationError as exc:
+        raise ServiceError(gettext("Password rejected: %(reasons)s") % {"reasons": " ".join(exc.messages)},
+                           code="weak_password", fields={"new_password": list(exc.messages)}) from exc
+    actor.set_password(new_password)
+    actor.save(update_fields=["password"])
+    audit.record_event("staff.change_own_password", actor=actor, obj=actor,
+                       changes={"password": {"before": "***", "after": "***"}})
+
+
+@transaction.atomic
 def issue_api_token(*, actor, user) -> str:
     """Create (or replace) the person's API token: 40 hex characters, shown once."""
     grant = _authorize(actor, "auth.change_user")
@@ -190,25 +213,26 @@ def grant_stand_in(*, actor, user, role_code: str, starts_on: date, ends_on: dat
     grant = _authorize(actor, role_table.GRANT_STAND_IN)
     errors = {}
     if role_code not in role_table.ROLE_CODES:
-        errors["role"] = [f"unknown role {role_code}"]
+        errors["role"] = [gettext("Unknown role %(role)s") % {"role": role_code}]
     elif role_code == "admin":
-        errors["role"] = ["系统管理员角色不能代理 the admin role cannot be delegated"]
+        errors["role"] = [gettext("The administrator role cannot be delegated.")]
     if ends_on < starts_on:
-        errors["ends_on"] = ["结束日期早于开始日期 the end is before the start"]
+        errors["ends_on"] = [gettext("The end date is before the start date.")]
     if actor is None:
-        raise ServiceError("代理授权需要授权人 a stand-in needs the person who grants it", code="actor_required")
+        raise ServiceError(gettext("A stand-in needs the person who grants it."), code="actor_required")
     if actor.pk == user.pk:
-        errors["user"] = ["不能给自己授予代理 you cannot grant a stand-in to yourself"]
+        errors["user"] = [gettext("You cannot grant a stand-in to yourself.")]
     if not user.is_active:
-        errors["user"] = ["该账号已停用 this account is deactivated"]
+        errors["user"] = [gettext("This account is deactivated.")]
     if errors:
-        raise ServiceError("代理授权无效 invalid stand-in: " + "; ".join(m for v in errors.values() for m in v),
+        problems = "; ".join(m for v in errors.values() for m in v)
+        raise ServiceError(gettext("Invalid stand-in: %(problems)s") % {"problems": problems},
                            code="invalid_stand_in", fields=errors)
     role = Role.objects.get(code=role_code)
     overlapping = StandIn.objects.filter(user=user, role=role, revoked_at__isnull=True,
                                          starts_on__lte=ends_on, ends_on__gte=starts_on)
     if overlapping.exists():
-        raise Conflict("该人员在这段时间已代理此角色 this person already stands in for this role in that period",
+        raise Conflict(gettext("This person already stands in for this role in that period."),
                        code="stand_in_overlap")
     stand_in = StandIn(user=user, role=role, starts_on=starts_on, ends_on=ends_on, reason=reason.strip(),
                        granted_by=actor)
@@ -224,7 +248,7 @@ def revoke_stand_in(*, actor, stand_in: StandIn, reason: str = "") -> StandIn:
     grant = _authorize(actor, "staff.change_standin")
     stand_in = StandIn.objects.select_for_update().get(pk=stand_in.pk)
     if stand_in.revoked_at:
-        raise Conflict("该代理已撤销 already revoked", code="already_revoked")
+        raise Conflict(gettext("This stand-in is already revoked."), code="already_revoked")
     stand_in.revoked_at = clock.now()
     stand_in.revoked_by = actor
     stand_in.save(update_fields=["revoked_at", "revoked_by"])

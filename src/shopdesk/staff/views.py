@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.decorators import permission_required
 from django.db.models import Q
 from django.http import HttpResponse
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from shopdesk.core.errors import ServiceError
 from shopdesk.core.services import unmask_personal_data
 from shopdesk.staff import selectors, services
-from shopdesk.staff.forms import RoleLimitsForm, StaffMemberForm, StandInForm
+from shopdesk.staff.forms import OwnPasswordForm, RoleLimitsForm, StaffMemberForm, StandInForm
 from shopdesk.staff.models import Role, StaffProfile, StandIn
 from shopdesk.staff.roles import UNMASK_PERSONAL_DATA, VIEW_ALL_SHOPS
 from shopdesk.web.forms import add_service_error
@@ -207,3 +207,19 @@ def role_edit(request, code):
             messages.success(request, gettext("Limits of %(r)s saved.") % {"r": role.name})
             return redirect("staff:roles")
     return render(request, "staff/role_form.html", {"form": form, "role": role})
+
+
+def own_password(request):
+    """Every person changes their own password here (no permission needed beyond being logged in)."""
+    form = OwnPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_own_password(actor=request.user, old_password=form.cleaned_data["old_password"],
+                                         new_password=form.cleaned_data["new_password"])
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, gettext("Your password was changed."))
+            return redirect("home")
+    return render(request, "staff/own_password.html", {"form": form})
