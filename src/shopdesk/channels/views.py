@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -41,7 +42,8 @@ def shop_create(request):
         else:
             messages.success(request, gettext("Shop %(s)s added.") % {"s": shop.name})
             return redirect("channels:shops")
-    return render(request, "channels/shop_form.html", {"form": form, "title": _("Add a shop")})
+    return render(request, "web/form_page.html", {"form": form, "title": _("Add a shop"),
+                                                  "cancel_url": reverse("channels:shops")})
 
 
 @permission_required("channels.change_shop", raise_exception=True)
@@ -58,4 +60,5 @@ def shop_edit(request, code):
         else:
             messages.success(request, gettext("Shop %(s)s saved.") % {"s": shop.name})
             return redirect("channels:shops")
-    return render(request, "channels/shop_form.html", {"form": form, "title": shop.name})
+    return render(request, "web/form_page.html", {"form": form, "title": shop.name,
+                                                  "cancel_url": reverse("channels:shops")})

@@ -91,7 +91,8 @@ def staff_create(request):
         else:
             messages.success(request, gettext("Account %(u)s created.") % {"u": user.username})
             return redirect("staff:list")
-    return render(request, "staff/staff_form.html", {"form": form, "title": _("New account")})
+    return render(request, "staff/staff_form.html", {"form": form, "title": _("New account"),
+                                                     "cancel_url": reverse("staff:list")})
 
 
 @permission_required("auth.change_user", raise_exception=True)
@@ -117,7 +118,8 @@ def staff_edit(request, pk):
         else:
             messages.success(request, gettext("Account %(u)s saved.") % {"u": user.username})
             return redirect("staff:list")
-    return render(request, "staff/staff_form.html", {"form": form, "title": _("Edit account"), "member": user})
+    return render(request, "staff/staff_form.html", {"form": form, "title": _("Edit account"), "member": user,
+                                                     "cancel_url": reverse("staff:list")})
 
 
 @permission_required("auth.change_user", raise_exception=True)
@@ -172,7 +174,10 @@ def stand_in_create(request):
         else:
             messages.success(request, gettext("Stand-in granted."))
             return redirect("staff:stand_ins")
-    return render(request, "staff/stand_in_form.html", {"form": form})
+    return render(request, "web/form_page.html", {
+        "form": form, "title": _("Grant a stand-in"), "submit_label": _("Grant"),
+        "cancel_url": reverse("staff:stand_ins"),
+    })
 
 
 @permission_required("staff.change_standin", raise_exception=True)
@@ -206,7 +211,12 @@ def role_edit(request, code):
         else:
             messages.success(request, gettext("Limits of %(r)s saved.") % {"r": role.name})
             return redirect("staff:roles")
-    return render(request, "staff/role_form.html", {"form": form, "role": role})
+    return render(request, "web/form_page.html", {
+        "form": form, "title": _("Authority limits of %(role)s") % {"role": role.name},
+        "intro": _("Within these limits the role bargains and changes shipping fees itself (权限范围内议价、修改运费, "
+                   "004:60); beyond them the request goes to the manager for approval."),
+        "cancel_url": reverse("staff:roles"),
+    })
 
 
 def own_password(request):
@@ -222,4 +232,5 @@ def own_password(request):
             update_session_auth_hash(request, request.user)
             messages.success(request, gettext("Your password was changed."))
             return redirect("home")
-    return render(request, "staff/own_password.html", {"form": form})
+    return render(request, "web/form_page.html", {"form": form, "title": _("Change my password"),
+                                                  "cancel_url": reverse("home")})
