@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "shopdesk.core",
     "shopdesk.staff",
     "shopdesk.channels",
+    "shopdesk.catalog",
     "shopdesk.web",
 ]
 
