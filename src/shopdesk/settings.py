@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "shopdesk.staff",
     "shopdesk.channels",
     "shopdesk.catalog",
+    "shopdesk.inventory",
     "shopdesk.web",
 ]
 
