@@ -346,6 +346,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args) or 0
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `shopdesk role list | head`: the reader went away; that is not an error.
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - keep Python from complaining at exit
+        return 0
     except Exception as exc:  # noqa: BLE001 - translate known user errors into one line
         message = _user_error(exc)
         if message is None:

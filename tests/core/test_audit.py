@@ -99,6 +99,7 @@ def _calls(manager, make_user, shop):
         ("staff.change_own_password", "change_own_password",
          lambda: staff_services.change_own_password(actor=clerk, old_password="Another-pass-2026",
                                                     new_password="Clerk-new-2026")),
+        ("staff.unlock_login", "unlock_login", lambda: staff_services.unlock_login(actor=None, user=clerk)),
         ("staff.issue_api_token", "issue_api_token", lambda: staff_services.issue_api_token(actor=None, user=clerk)),
         ("staff.grant_stand_in", "grant_stand_in", grant),
         ("staff.revoke_stand_in", "revoke_stand_in",
@@ -159,3 +160,14 @@ def test_audit_page_filters(client, manager, shop, make_user):
     assert "staff.create_staff_member" in html and "channels.add_shop" not in html
     api = client.get("/api/v1/audit-events/", {"action": "channels"}).json()
     assert {e["action"] for e in api["results"]} == {"channels.add_shop"}
+
+
+def test_audit_keeps_personal_data_masked_and_names_related_records(shop):
+    admin = staff_services.create_staff_member(actor=None, username="adm", roles=["admin"])
+    person = staff_services.create_staff_member(actor=admin, username="p1", roles=["warehouse"],
+                                                phone="13912345678", shops=[shop])
+    event = AuditEvent.objects.get(action="staff.create_staff_member", object_id=str(person.pk))
+    assert event.changes["phone"] == {"before": None, "after": "139****5678"}
+    assert event.changes["groups"]["after"] == ["物流仓库"]  # the role's name, not a group id
+    assert event.changes["shops"]["after"] == ["测试天猫店"]
+    assert "13912345678" not in str(list(AuditEvent.objects.values_list("changes", flat=True)))

@@ -185,3 +185,46 @@ def test_everyone_changes_their_own_password(client_for):
     client.user.refresh_from_db()
     assert client.user.check_password("Fresh-pass-2026")
     assert client.get(reverse("home")).status_code == 200  # still logged in
+
+
+def test_locked_login_tab_and_unlock(client_for, make_user, client):
+    from shopdesk.core.models import AuditEvent
+
+    victim = make_user("warehouse", username="forgetful")
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "forgetful", "password": "wrong"})
+    admin = client_for("admin")
+    html = admin.get(reverse("staff:list"), {"tab": "locked"}).content.decode()
+    assert "forgetful" in html and 'value="unlock"' in html
+    admin.post(reverse("staff:batch"), {"action": "unlock", "ids": [victim.pk]})
+    assert AuditEvent.objects.filter(action="staff.unlock_login", object_id=str(victim.pk)).exists()
+    ok = client.post(reverse("login"), {"username": "forgetful", "password": "shopdesk-test"})
+    assert ok.status_code == 302
+
+
+def test_batch_actions_fit_the_tab(client_for):
+    admin = client_for("admin")
+    assert 'value="deactivate"' in admin.get(reverse("staff:list")).content.decode()
+    inactive = admin.get(reverse("staff:list"), {"tab": "inactive"}).content.decode()
+    assert 'value="activate"' in inactive and 'value="deactivate"' not in inactive
+
+
+def test_editor_without_unmask_never_sees_the_clear_phone(client_for, make_user):
+    person = make_user("warehouse", phone="13912345678")
+    admin = client_for("admin")  # administrators manage accounts but may not unmask personal data
+    html = admin.get(reverse("staff:edit", args=[person.pk])).content.decode()
+    assert "139****5678" in html and "13912345678" not in html
+    admin.post(reverse("staff:edit", args=[person.pk]), {"roles": ["warehouse"], "phone": "139****5678",
+                                                         "is_active": "on"})
+    person.staff_profile.refresh_from_db()
+    assert person.staff_profile.phone == "13912345678"  # unchanged, not overwritten by the mask
+
+
+def test_stand_in_form_dates_are_iso_for_date_inputs(client_for):
+    html = client_for("manager").get(reverse("staff:stand_in_create")).content.decode()
+    assert re.search(r'type="date" name="starts_on" value="\d{4}-\d{2}-\d{2}"', html)
+
+
+def test_api_docs_sends_people_to_login(client, db):
+    response = client.get("/api/docs/")
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))

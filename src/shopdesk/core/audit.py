@@ -14,12 +14,13 @@ Modelled on Zulip's ``zerver/actions``: the change and its event are one transac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol
 
 from django.db import models, transaction
 
-from shopdesk.core import clock, context
+from shopdesk.core import clock, context, masking
 from shopdesk.core.models import AuditEvent
 
 SYSTEM = "system"
@@ -33,9 +34,25 @@ class GrantLike(Protocol):
     stand_in_role: str
 
 
+# Personal data never enters the audit trail in clear (PIPL): changes of these fields are stored masked.
+# Later modules add their fields (buyer phone, address ...) with the masking function that fits.
+PERSONAL_DATA_FIELDS: dict[str, Callable[[str], str]] = {"phone": masking.mask_phone}
+
+
+def _label(obj: models.Model) -> str:
+    """How a related record reads in the audit log: its name, not its id (role groups by their role's name)."""
+    from django.contrib.auth.models import Group
+
+    if isinstance(obj, Group) and obj.name.startswith("role:"):
+        from shopdesk.staff.roles import role_name
+
+        return role_name(obj.name.removeprefix("role:"))
+    return str(obj)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, models.Model):
-        return value.pk
+        return _label(value)
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -44,15 +61,28 @@ def _plain(value: Any) -> Any:
 
 
 def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
-    """The values of `fields` on `obj`, in a JSON-friendly form (FKs as ids, Decimals as strings)."""
+    """The values of `fields` on `obj`, JSON-friendly and readable: related records by name, Decimals as strings."""
     values = {}
     for name in fields:
         field = obj._meta.get_field(name)
         if field.many_to_many:
-            values[name] = sorted(getattr(obj, name).values_list("pk", flat=True)) if obj.pk else []
+            values[name] = sorted(_label(o) for o in getattr(obj, name).all()) if obj.pk else []
+        elif field.is_relation:
+            related = getattr(obj, name)
+            values[name] = _label(related) if related is not None else None
         else:
             values[name] = _plain(getattr(obj, field.attname))
     return values
+
+
+def _mask_personal_data(changes: dict) -> dict:
+    masked = {}
+    for key, change in changes.items():
+        mask = PERSONAL_DATA_FIELDS.get(key)
+        if mask is not None and isinstance(change, dict):
+            change = {k: (mask(str(v)) if v else v) for k, v in change.items()}
+        masked[key] = change
+    return masked
 
 
 def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -91,7 +121,7 @@ def record_event(
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:200] if obj is not None else "",
-        changes=changes or {},
+        changes=_mask_personal_data(changes or {}),
         stand_in_role=getattr(grant, "stand_in_role", "") or "",
         reason=reason[:500],
         request_id=context.get_request_id(),

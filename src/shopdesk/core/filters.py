@@ -22,7 +22,10 @@ class AuditEventFilter(django_filters.FilterSet):
         label=_("Period"), method="filter_period",
         choices=[("today", _("Today")), ("7d", _("Last 7 days")), ("30d", _("Last 30 days"))],
     )
-    stand_in = django_filters.BooleanFilter(method="filter_stand_in", label=_("Only stand-in actions"))
+    stand_in = django_filters.ChoiceFilter(
+        method="filter_stand_in", label=_("Stand-in actions"), empty_label=_("All"),
+        choices=[("yes", _("Only stand-in actions")), ("no", _("Without stand-in actions"))],
+    )
 
     class Meta:
         model = AuditEvent
@@ -34,6 +37,8 @@ class AuditEventFilter(django_filters.FilterSet):
         return queryset if days is None else queryset.filter(occurred_at__gte=start - timedelta(days=days))
 
     def filter_stand_in(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.exclude(stand_in_role="") if value else queryset.filter(stand_in_role="")
+        if value == "yes":
+            return queryset.exclude(stand_in_role="")
+        if value == "no":
+            return queryset.filter(stand_in_role="")
+        return queryset

@@ -41,9 +41,12 @@ class StaffMemberForm(forms.Form):
 class StandInForm(forms.Form):
     user = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.filter(is_active=True)
                                   .select_related("staff_profile").order_by("username"))
-    role = forms.ChoiceField(label=_("Role to stand in for"), choices=lambda: role_choices(exclude=("admin",)))
-    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("To (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    role = forms.ChoiceField(label=_("Role to stand in for"),
+                             choices=lambda: [("", "---------"), *role_choices(exclude=("admin",))])
+    # <input type="date"> needs ISO dates whatever the language's display format.
+    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    ends_on = forms.DateField(label=_("To (inclusive)"),
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False,
                              help_text=_("E.g. the after-sales agent is on leave."))
 

@@ -34,7 +34,8 @@ def roles_with_counts():
 
 
 def stand_ins():
-    return StandIn.objects.select_related("user", "user__staff_profile", "role", "granted_by", "revoked_by")
+    return StandIn.objects.select_related("user", "user__staff_profile", "role", "granted_by",
+                                          "granted_by__staff_profile", "revoked_by")
 
 
 def stand_in_tabs_q():
@@ -45,3 +46,21 @@ def stand_in_tabs_q():
         "expired": Q(revoked_at__isnull=True, ends_on__lt=today),
         "revoked": Q(revoked_at__isnull=False),
     }
+
+
+def users_seeing_all_shops():
+    """Ids of people whose roles let them see every shop (managers, administrators)."""
+    from shopdesk.staff.roles import VIEW_ALL_SHOPS
+
+    app_label, codename = VIEW_ALL_SHOPS.split(".")
+    return User.objects.filter(groups__permissions__codename=codename,
+                               groups__permissions__content_type__app_label=app_label).values_list("pk", flat=True)
+
+
+def locked_out_usernames() -> list[str]:
+    """Usernames django-axes currently locks out (too many failed logins within the cool-off time)."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    return list(AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+                .values_list("username", flat=True).distinct())

@@ -14,12 +14,13 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from shopdesk.core import masking
 from shopdesk.core.errors import ServiceError
 from shopdesk.core.services import unmask_personal_data
 from shopdesk.staff import selectors, services
 from shopdesk.staff.forms import OwnPasswordForm, RoleLimitsForm, StaffMemberForm, StandInForm
 from shopdesk.staff.models import Role, StaffProfile, StandIn
-from shopdesk.staff.roles import UNMASK_PERSONAL_DATA, VIEW_ALL_SHOPS
+from shopdesk.staff.roles import UNMASK_PERSONAL_DATA
 from shopdesk.web.forms import add_service_error
 from shopdesk.web.tables import BatchAction, Column, Tab, Table
 
@@ -28,14 +29,18 @@ User = get_user_model()
 
 @permission_required("auth.view_user", raise_exception=True)
 def staff_list(request):
-    app_label, codename = VIEW_ALL_SHOPS.split(".")
-    sees_all = Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label)
-    all_shop_ids = User.objects.filter(sees_all).values("pk")
+    all_shop_ids = set(selectors.users_seeing_all_shops())
+    locked = selectors.locked_out_usernames()
+    tab = request.GET.get("tab", "active")
     batch = []
     if request.user.has_perm("auth.change_user"):
-        batch = [BatchAction("deactivate", _("Deactivate"), reverse("staff:batch"),
-                             confirm=gettext("Deactivate the selected accounts?"), danger=True),
-                 BatchAction("activate", _("Activate"), reverse("staff:batch"))]
+        if tab in ("active", "no_shop"):
+            batch.append(BatchAction("deactivate", _("Deactivate"), reverse("staff:batch"),
+                                     confirm=gettext("Deactivate the selected accounts?"), danger=True))
+        elif tab == "inactive":
+            batch.append(BatchAction("activate", _("Activate"), reverse("staff:batch")))
+        elif tab == "locked":
+            batch.append(BatchAction("unlock", _("Unlock login"), reverse("staff:batch")))
     qs = selectors.search_staff(selectors.staff_members(), request.GET.get("q", ""))
     table = Table(
         request, qs,
@@ -45,11 +50,12 @@ def staff_list(request):
                  Column("last_login", _("Last login"), "last_login")],
         tabs=[Tab("active", _("Active"), Q(is_active=True)), Tab("inactive", _("Deactivated"), Q(is_active=False)),
               Tab("no_shop", _("No shop assigned"), Q(is_active=True, is_superuser=False,
-                                                      staff_profile__shops__isnull=True) & ~Q(pk__in=all_shop_ids))],
+                                                      staff_profile__shops__isnull=True) & ~Q(pk__in=all_shop_ids)),
+              Tab("locked", _("Login locked"), Q(username__in=locked))],
         row_template="staff/rows/staff_member.html", default_sort="username", batch_actions=batch,
     )
     return render(request, "staff/staff_list.html", {
-        "table": table, "q": request.GET.get("q", ""),
+        "table": table, "q": request.GET.get("q", ""), "all_shop_ids": all_shop_ids,
         "can_unmask": request.user.has_perm(UNMASK_PERSONAL_DATA),
         "can_edit": request.user.has_perm("auth.change_user"),
     })
@@ -60,13 +66,16 @@ def staff_list(request):
 def staff_batch(request):
     ids = request.POST.getlist("ids")
     action = request.POST.get("action")
-    if action not in {"activate", "deactivate"} or not ids:
+    if action not in {"activate", "deactivate", "unlock"} or not ids:
         messages.error(request, gettext("Choose an action and at least one row."))
         return redirect("staff:list")
     done, refused = 0, []
     for user in User.objects.filter(pk__in=ids):
         try:
-            services.update_staff_member(actor=request.user, user=user, is_active=action == "activate")
+            if action == "unlock":
+                services.unlock_login(actor=request.user, user=user)
+            else:
+                services.update_staff_member(actor=request.user, user=user, is_active=action == "activate")
             done += 1
         except ServiceError as exc:
             refused.append(f"{user.username}: {exc.message}")
@@ -99,9 +108,12 @@ def staff_create(request):
 def staff_edit(request, pk):
     user = get_object_or_404(selectors.staff_members(), pk=pk)
     profile = StaffProfile.objects.filter(user=user).first()
+    can_unmask = request.user.has_perm(UNMASK_PERSONAL_DATA)
+    phone = profile.phone if profile else ""
+    shown_phone = phone if can_unmask else masking.mask_phone(phone)
     initial = {
         "username": user.username, "display_name": profile.display_name if profile else "",
-        "phone": profile.phone if profile else "", "is_active": user.is_active,
+        "phone": shown_phone, "is_active": user.is_active,
         "roles": [g.role.code for g in user.groups.all() if hasattr(g, "role")],
         "shops": list(profile.shops.all()) if profile else [],
     }
@@ -110,7 +122,9 @@ def staff_edit(request, pk):
         d = form.cleaned_data
         try:
             services.update_staff_member(
-                actor=request.user, user=user, roles=d["roles"], display_name=d["display_name"], phone=d["phone"],
+                actor=request.user, user=user, roles=d["roles"], display_name=d["display_name"],
+                # A masked number sent back unchanged means "keep the number" (the editor never saw it in clear).
+                phone=None if d["phone"] == shown_phone and not can_unmask else d["phone"],
                 shops=d["shops"], is_active=d["is_active"], password=d["password"] or None,
             )
         except ServiceError as exc:
@@ -136,8 +150,8 @@ def staff_token(request, pk):
 def staff_unmask_phone(request, pk):
     """htmx: replace the masked phone with the clear one; the look is written to the audit log."""
     profile = get_object_or_404(StaffProfile, user_id=pk)
-    phone = unmask_personal_data(actor=request.user, obj=profile, field="phone", reason="staff list")
-    return HttpResponse(format_html('<span class="unmasked">{}</span>', phone))
+    phone = unmask_personal_data(actor=request.user, obj=profile, field="phone", reason=gettext("staff list"))
+    return HttpResponse(format_html('<span class="pd unmasked">{}</span>', phone))
 
 
 @permission_required("staff.view_standin", raise_exception=True)

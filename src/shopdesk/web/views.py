@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shopdesk.core.models import Deadline
 from shopdesk.staff import authz
-from shopdesk.staff.roles import ROLES
+from shopdesk.staff.roles import APPROVE_OVER_LIMIT, ROLES
 from shopdesk.web import workbench
 from shopdesk.web.tables import Column, Tab, Table
 
@@ -40,6 +40,7 @@ def home(request):
         "sections": sections,
         "cs_schedule": workbench.cs_schedule() if show_cs_schedule else None,
         "limits": authz.authority_limits(user) if codes else None,
+        "approves_over_limit": user.has_perm(APPROVE_OVER_LIMIT),
     })
 
 

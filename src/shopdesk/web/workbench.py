@@ -87,23 +87,18 @@ def _audit_today(user, role_codes):
 
 
 def _locked_logins(user, role_codes):
-    from axes.models import AccessAttempt
-    from django.conf import settings
+    from shopdesk.staff.selectors import locked_out_usernames
 
-    return AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).count()
+    return len(locked_out_usernames())
 
 
 def _accounts_without_shop(user, role_codes):
     from django.contrib.auth import get_user_model
 
-    from shopdesk.staff.roles import VIEW_ALL_SHOPS
+    from shopdesk.staff.selectors import users_seeing_all_shops
 
-    User = get_user_model()
-    app_label, codename = VIEW_ALL_SHOPS.split(".")
-    see_all = User.objects.filter(groups__permissions__codename=codename,
-                                  groups__permissions__content_type__app_label=app_label)
-    return (User.objects.filter(is_active=True, is_superuser=False, staff_profile__shops__isnull=True)
-            .exclude(pk__in=see_all).distinct().count())
+    return (get_user_model().objects.filter(is_active=True, is_superuser=False, staff_profile__shops__isnull=True)
+            .exclude(pk__in=users_seeing_all_shops()).distinct().count())
 
 
 register(Tile("deadlines_today", _("Deadlines due today"), frozenset(), _deadlines_due_today,
@@ -115,7 +110,7 @@ register(Tile("stand_ins", _("Stand-ins in force today"), frozenset({"manager", 
 register(Tile("audit_today", _("Changes recorded today"), frozenset({"manager", "admin", "legal", "finance"}),
               _audit_today, lambda: reverse("audit") + "?period=today", perms=("core.view_auditevent",)))
 register(Tile("locked_logins", _("Locked-out logins"), frozenset({"admin"}), _locked_logins,
-              lambda: reverse("admin:axes_accessattempt_changelist"), alert=True))
+              lambda: reverse("staff:list") + "?tab=locked", perms=("auth.view_user",), alert=True))
 register(Tile("no_shop", _("Accounts with no shop assigned"), frozenset({"admin", "manager"}),
               _accounts_without_shop, lambda: reverse("staff:list") + "?tab=no_shop", perms=("auth.view_user",),
               alert=True))

@@ -15,6 +15,13 @@ def mask_phone(value):
 
 
 @register.filter
+def role_name(code):
+    from shopdesk.staff.roles import role_name as name_of
+
+    return name_of(code or "")
+
+
+@register.filter
 def mask_name(value):
     return masking.mask_name(value or "")
 
