@@ -205,6 +205,20 @@ def cmd_deadlines_sweep(args) -> int:
     return 0
 
 
+def cmd_stock_verify(args) -> int:
+    from shopdesk.inventory.engine import verify_ledger
+
+    _require_migrated()
+    problems = verify_ledger()
+    for line in problems:
+        print(line)
+    if problems:
+        print(f"{len(problems)} problems: the ledger does not agree with the stock figures", file=sys.stderr)
+        return 1
+    print("ledger OK")
+    return 0
+
+
 def cmd_backup(args) -> int:
     from shopdesk import backup
 
@@ -243,8 +257,12 @@ def cmd_bench(args) -> int:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         kwargs = {"rows": args.rows} if args.rows else {}
+        report = module.run(**kwargs)
         print(f"== {name}")
-        print(json.dumps(module.run(**kwargs), ensure_ascii=False, indent=2))
+        if args.json or not hasattr(module, "table"):
+            print(json.dumps(report, ensure_ascii=False, indent=2))
+        else:
+            print(module.table(report))
     return 0
 
 
@@ -318,10 +336,19 @@ def build_parser() -> argparse.ArgumentParser:
                                              "escalation role. Run it every few minutes (cron or a scheduler).")
     p.set_defaults(func=cmd_deadlines_sweep)
 
+    stock = add("stock", None, "stock (库存)")
+    stock_sub = stock.add_subparsers(dest="stock_command", metavar="ACTION", required=True)
+    p = stock_sub.add_parser("verify", parents=[common], help="check that the stock ledger agrees with the figures",
+                             description="Check that movements, lots, location and warehouse stock and reservations "
+                                         "agree (账实相符). Prints 'ledger OK' or each problem; exit status 1 on "
+                                         "problems.")
+    p.set_defaults(func=cmd_stock_verify)
+
     p = add("bench", cmd_bench, "run a benchmark from bench/ (in a temporary data dir unless --data-dir is given)")
     p.add_argument("name", help="benchmark name, or all")
     p.add_argument("--rows", type=int, help="data size (each benchmark has a default)")
     p.add_argument("--bench-dir", help="folder of the benchmark scenarios (default: the checkout's bench/)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(temp_data_dir=True)
     p = add("backup", cmd_backup, "write a consistent copy of the database to FILE (SQLite backup API or pg_dump)")
     p.add_argument("file")

@@ -13,15 +13,20 @@ import pytest
 @pytest.mark.slow
 def test_bench_all_runs_and_reports_ratios(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHOPDESK_", "DJANGO_")) and k != "DATABASE_URL"}
-    result = subprocess.run([sys.executable, "-m", "shopdesk", "bench", "all", "--rows", "30",
+    env["SHOPDESK_BENCH_PROCESSES"] = "2"
+    env["SHOPDESK_BENCH_SPREAD_SKUS"] = "20"
+    result = subprocess.run([sys.executable, "-m", "shopdesk", "bench", "all", "--rows", "30", "--json",
                              "--data-dir", str(tmp_path)], capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     blocks = result.stdout.split("== ")[1:]
     reports = {b.split("\n", 1)[0]: json.loads(b.split("\n", 1)[1]) for b in blocks}
-    assert set(reports) == {"audit", "lists"}
+    assert set(reports) == {"audit", "lists", "inventory"}
     assert reports["audit"]["ratio_vs_baseline"] > 0
     pages = reports["lists"]["pages"]
     assert all(p["queries_grown"] == p["queries_baseline"] for p in pages.values()), pages
+    races = reports["inventory"]["results"]
+    assert races and all(r["oversold"] == 0 and r["errors"] == 0 for r in races)
+    assert {r["database"] for r in races} >= {"sqlite"}
 
 
 def test_unknown_bench_is_a_clean_error(tmp_path):
