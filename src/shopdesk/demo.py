@@ -1,4 +1,4 @@
-"""The demo department: shops on Tmall, Taobao, JD and the own site, and a person for every post.
+"""The demo department: shops on Tmall, Taobao, JD and the own site, a person for every post, the catalog and stock.
 
 `load_demo()` is idempotent: each step checks whether its records exist, so `shopdesk demo` run again on the same
 data dir reuses the data. Later modules add their steps (products, stock, orders, cases, reviews, conversations).
@@ -73,11 +73,16 @@ class DemoResult:
 
 
 def load_demo() -> DemoResult:
+    from shopdesk.catalog.demo import load_catalog_demo
+    from shopdesk.inventory.demo import load_inventory_demo
+
     created = False
     with transaction.atomic():
         created |= _shops()
         created |= _staff()
         created |= _stand_ins()
+        created |= load_catalog_demo()  # products, SKUs, listings, price changes (uses the staff above)
+        created |= load_inventory_demo()  # warehouses, receipts in lots, stock, a transfer, a stocktake
     return DemoResult(created=created)
 
 

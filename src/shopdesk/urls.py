@@ -9,10 +9,12 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from shopdesk.catalog import api as catalog_api
 from shopdesk.channels import api as channels_api
 from shopdesk.channels import views as channels_views
 from shopdesk.core import api as core_api
 from shopdesk.core import views as core_views
+from shopdesk.inventory import api as inventory_api
 from shopdesk.staff import api as staff_api
 from shopdesk.staff import views as staff_views
 from shopdesk.web import views as web_views
@@ -24,6 +26,20 @@ router.register("staff", staff_api.StaffMemberViewSet, basename="staff")
 router.register("roles", staff_api.RoleViewSet, basename="role")
 router.register("stand-ins", staff_api.StandInViewSet, basename="stand-in")
 router.register("shops", channels_api.ShopViewSet, basename="shop")
+router.register("warehouses", inventory_api.WarehouseViewSet, basename="warehouse")
+router.register("locations", inventory_api.LocationViewSet, basename="location")
+router.register("stock", inventory_api.StockViewSet, basename="stock")
+router.register("movements", inventory_api.MovementViewSet, basename="movement")
+router.register("purchase-orders", inventory_api.PurchaseOrderViewSet, basename="purchase-order")
+router.register("receipts", inventory_api.ReceiptViewSet, basename="receipt")
+router.register("transfers", inventory_api.TransferViewSet, basename="transfer")
+router.register("stocktakes", inventory_api.StocktakeViewSet, basename="stocktake")
+router.register("health", inventory_api.HealthViewSet, basename="health")
+router.register("closed-periods", inventory_api.ClosedPeriodViewSet, basename="closed-period")
+router.register("catalog/products", catalog_api.ProductViewSet, basename="product")
+router.register("catalog/skus", catalog_api.SkuViewSet, basename="sku")
+router.register("catalog/listings", catalog_api.ListingViewSet, basename="listing")
+router.register("catalog/price-changes", catalog_api.PriceChangeViewSet, basename="price-change")
 
 staff_patterns = ([
     path("", staff_views.staff_list, name="list"),
@@ -55,7 +71,12 @@ urlpatterns = [
     path("audit/", core_views.audit_log, name="audit"),
     path("staff/", include(staff_patterns)),
     path("shops/", include(channels_patterns)),
+    path("inventory/", include("shopdesk.inventory.urls")),
+    path("catalog/", include("shopdesk.catalog.urls")),
     path("api/v1/me/", core_api.me, name="api-me"),
+    path("api/v1/catalog/import/", catalog_api.ImportView.as_view(), name="api-catalog-import"),
+    path("api/v1/catalog/export/", catalog_api.ExportView.as_view(), name="api-catalog-export"),
+    path("api/v1/catalog/template/", catalog_api.TemplateView.as_view(), name="api-catalog-template"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI sets one inline <style>; its scripts stay external (split view), so only styles are relaxed here.

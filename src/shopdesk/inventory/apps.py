@@ -6,3 +6,8 @@ class InventoryConfig(AppConfig):
     name = "shopdesk.inventory"
     label = "inventory"
     verbose_name = _("Inventory")
+
+    def ready(self):
+        from shopdesk.inventory.tiles import register_tiles
+
+        register_tiles()

@@ -253,3 +253,223 @@ class TransferLine(models.Model):
 
     def __str__(self) -> str:
         return f"sku#{self.sku_id} x{self.quantity}"
+
+
+# --- documents of the warehouse: purchase orders and receipts (入库), stocktakes (盘点), thresholds ----------------
+
+
+class PurchaseOrder(models.Model):
+    """采购订单: what the supplier is to deliver. Receipts are checked against it (000:489 核实数量...与货单一致)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        PARTIALLY_RECEIVED = "partially_received", _("partially received")
+        RECEIVED = "received", _("received")
+        CLOSED = "closed", _("closed")
+
+    number = models.CharField(_("number"), max_length=30, unique=True)
+    supplier = models.CharField(_("supplier"), max_length=100)
+    warehouse = models.ForeignKey(Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT,
+                                  related_name="purchase_orders")
+    expected_on = models.DateField(_("expected delivery"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.OPEN, db_index=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("purchase order")
+        verbose_name_plural = _("purchase orders")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PurchaseOrderLine(models.Model):
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.PROTECT, related_name="lines")
+    sku = models.ForeignKey("catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="+")
+    ordered = models.PositiveIntegerField(_("ordered"))
+    received = models.PositiveIntegerField(_("received"), default=0)
+
+    class Meta:
+        verbose_name = _("purchase order line")
+        verbose_name_plural = _("purchase order lines")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["purchase_order", "sku"], name="unique_sku_per_po")]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_order.number} sku#{self.sku_id} x{self.ordered}"
+
+    @property
+    def outstanding(self) -> int:
+        return max(self.ordered - self.received, 0)
+
+    @property
+    def difference(self) -> int:
+        """Received minus ordered: negative = still short, positive = over-delivered."""
+        return self.received - self.ordered
+
+
+class Receipt(models.Model):
+    """入库单: the goods of one delivery note checked in against a purchase order; posting puts them in stock."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        POSTED = "posted", _("posted")
+
+    number = models.CharField(_("number"), max_length=30, unique=True)
+    purchase_order = models.ForeignKey(PurchaseOrder, verbose_name=_("purchase order"), on_delete=models.PROTECT,
+                                       related_name="receipts")
+    warehouse = models.ForeignKey(Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT,
+                                  related_name="receipts")
+    delivery_note_number = models.CharField(_("delivery note"), max_length=60)
+    received_on = models.DateField(_("received on"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT, db_index=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        ordering = ["-created_at", "-id"]
+        permissions = [("move_stock", _("Put away and move stock between locations"))]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ReceiptLine(models.Model):
+    receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="lines")
+    po_line = models.ForeignKey(PurchaseOrderLine, on_delete=models.PROTECT, related_name="receipt_lines")
+    sku = models.ForeignKey("catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="+")
+    expected = models.PositiveIntegerField(_("expected"))
+    received = models.PositiveIntegerField(_("received"))
+    location = models.ForeignKey(Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="+")
+    put_away = models.PositiveIntegerField(_("put away"), default=0)
+
+    class Meta:
+        verbose_name = _("receipt line")
+        verbose_name_plural = _("receipt lines")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.receipt.number} sku#{self.sku_id} {self.received}/{self.expected}"
+
+    @property
+    def difference(self) -> int:
+        """Received minus expected: negative = short delivery, positive = over delivery."""
+        return self.received - self.expected
+
+    @property
+    def short_by(self) -> int:
+        return max(self.expected - self.received, 0)
+
+    @property
+    def to_put_away(self) -> int:
+        return max(self.received - self.put_away, 0)
+
+
+class Stocktake(models.Model):
+    """盘点: a count of one warehouse or one zone (000:475,491). The session and its lines are kept as the report."""
+
+    class State(models.TextChoices):
+        COUNTING = "counting", _("counting")
+        SUBMITTED = "submitted", _("awaiting approval")
+        APPROVED = "approved", _("approved")
+        CANCELLED = "cancelled", _("cancelled")
+
+    number = models.CharField(_("number"), max_length=30, unique=True)
+    warehouse = models.ForeignKey(Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT,
+                                  related_name="stocktakes")
+    zone = models.ForeignKey(Zone, verbose_name=_("zone"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="stocktakes", help_text=_("Empty: the whole warehouse."))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.COUNTING,
+                             db_index=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    started_at = models.DateTimeField(_("started at"), default=clock.now)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    posted_on = models.DateField(_("posting date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stocktake")
+        verbose_name_plural = _("stocktakes")
+        ordering = ["-started_at", "-id"]
+        permissions = [
+            ("count_stocktake", _("Start, count and submit stocktakes")),
+            ("approve_stocktake", _("Approve stocktake adjustments")),
+            ("view_stock_report", _("See warehouse reports")),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class StocktakeLine(models.Model):
+    """One SKU at one location: `expected` is the snapshot when the count started; `book` is the on hand when it was
+    counted (so postings during the count do not distort the variance); the variance is counted - book."""
+
+    stocktake = models.ForeignKey(Stocktake, on_delete=models.PROTECT, related_name="lines")
+    sku = models.ForeignKey("catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="+")
+    expected = models.IntegerField(_("expected"))
+    book = models.IntegerField(_("book quantity at count"), null=True, blank=True)
+    counted = models.IntegerField(_("counted"), null=True, blank=True)
+    counted_at = models.DateTimeField(_("counted at"), null=True, blank=True)
+    counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = _("stocktake line")
+        verbose_name_plural = _("stocktake lines")
+        ordering = ["location__code", "sku__code", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["stocktake", "sku", "location"], name="unique_stocktake_line"),
+            models.CheckConstraint(condition=Q(counted__gte=0) | Q(counted__isnull=True),
+                                   name="counted_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stocktake.number} sku#{self.sku_id}@loc#{self.location_id}"
+
+    @property
+    def variance(self) -> int | None:
+        if self.counted is None:
+            return None
+        return self.counted - (self.book if self.book is not None else self.expected)
+
+
+class StockThreshold(models.Model):
+    """Per-SKU stock health settings (000:493): reorder point (不足), maximum (超存积压), days without a sale before
+    the SKU counts as slow-moving (呆滞), and how many days of sales a replenishment should cover."""
+
+    sku = models.OneToOneField("catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT,
+                               related_name="stock_threshold")
+    reorder_point = models.PositiveIntegerField(_("reorder point"), default=0,
+                                                help_text=_("Low when available stock is at or below this."))
+    max_stock = models.PositiveIntegerField(_("maximum stock"), default=0,
+                                            help_text=_("Overstocked above this; 0 = no maximum."))
+    slow_days = models.PositiveIntegerField(_("slow-moving after (days)"), default=90)
+    cover_days = models.PositiveIntegerField(_("days of sales to cover"), default=30)
+    updated_at = models.DateTimeField(_("updated at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("stock threshold")
+        verbose_name_plural = _("stock thresholds")
+
+    def __str__(self) -> str:
+        return f"sku#{self.sku_id}: reorder {self.reorder_point}, max {self.max_stock}"

@@ -23,6 +23,29 @@ GRANT_STAND_IN = "staff.add_standin"
 
 _SEE_STAFF = ["auth.view_user", "staff.view_role"]
 _SHOPS = ["channels.view_shop"]
+# Inventory (product.md §2.2): stock figures and their ledger for everyone who sells; the warehouse documents for the
+# posts that handle them (000:470-510).
+APPROVE_STOCKTAKE = "inventory.approve_stocktake"
+_STOCK = ["inventory.view_warehousestock", "inventory.view_movement"]
+_WAREHOUSES = [*_STOCK, "inventory.view_warehouse"]
+_STOCK_HEALTH = ["inventory.view_stockthreshold"]
+_STOCK_THRESHOLDS = ["inventory.change_stockthreshold"]
+_STOCKTAKE = ["inventory.view_stocktake", "inventory.count_stocktake"]
+_RECEIVING = ["inventory.view_purchaseorder", "inventory.view_receipt", "inventory.add_receipt",
+              "inventory.move_stock"]
+_TRANSFERS = ["inventory.view_transfer", "inventory.add_transfer", "inventory.change_transfer"]
+_STOCK_REPORTS = ["inventory.view_stock_report"]
+_PERIOD_CLOSE = ["inventory.view_closedperiod", "inventory.add_closedperiod"]
+_PURCHASING = ["inventory.add_purchaseorder", "inventory.change_purchaseorder"]
+_WAREHOUSE_SETUP = ["inventory.add_warehouse", "inventory.change_warehouse", "inventory.add_zone",
+                    "inventory.change_zone", "inventory.add_location", "inventory.change_location"]
+# Catalog (商品, product.md §2.1): who sees products and listings, edits them, uploads photos, changes prices.
+_CATALOG_VIEW = ["catalog.view_product", "catalog.view_sku", "catalog.view_listing", "catalog.view_brand",
+                 "catalog.view_category"]
+_CATALOG_EDIT = ["catalog.add_product", "catalog.change_product", "catalog.delete_product", "catalog.add_listing"]
+_CATALOG_PHOTOS = ["catalog.add_productimage", "catalog.change_productimage", "catalog.delete_productimage"]
+_CATALOG_PRICES = ["catalog.change_listing", "catalog.add_pricechange", "catalog.view_pricechange"]
+_CATALOG_MASTER = ["catalog.add_brand", "catalog.add_category", "catalog.change_category"]
 
 
 @dataclass(frozen=True)
@@ -52,32 +75,35 @@ _role(
     [*_SEE_STAFF, *_SHOPS, "channels.add_shop", "channels.change_shop", "core.view_auditevent",
      "staff.view_standin", GRANT_STAND_IN, "staff.change_standin", "staff.change_role",
      VIEW_COST_PRICE, UNMASK_PERSONAL_DATA, EXPORT_PERSONAL_DATA, APPROVE_PRICE_CHANGE, APPROVE_OVER_LIMIT,
-     VIEW_ALL_SHOPS],
+     VIEW_ALL_SHOPS, *_CATALOG_VIEW, *_CATALOG_EDIT, *_CATALOG_PHOTOS, *_CATALOG_PRICES, *_CATALOG_MASTER,
+     *_WAREHOUSES, *_STOCK_HEALTH, *_STOCK_THRESHOLDS, *_STOCKTAKE, APPROVE_STOCKTAKE, *_RECEIVING, *_TRANSFERS,
+     *_STOCK_REPORTS, *_PERIOD_CLOSE, *_PURCHASING, *_WAREHOUSE_SETUP],
     max_discount_percent=Decimal("30"), max_shipping_fee_change=Decimal("100"),
 )
 _role(
     "operations", _("Operations / shop manager"),
     [_("Plan campaigns and holiday promotions"), _("Adjust prices by season"), _("Analyse traffic and conversion"),
      _("Write the weekly competitor notes")],
-    [*_SHOPS, VIEW_COST_PRICE, "staff.view_role"],
+    [*_SHOPS, VIEW_COST_PRICE, "staff.view_role", *_CATALOG_VIEW, *_CATALOG_EDIT, *_CATALOG_PHOTOS,
+     *_CATALOG_PRICES, *_STOCK],
     max_discount_percent=Decimal("10"), max_shipping_fee_change=Decimal("20"),
 )
 _role(
     "designer", _("Designer / photographer"),
     [_("Shoot products and edit photos"), _("Design detail pages and posters for review"),
      _("Archive photos by brand, year and item number")],
-    [*_SHOPS],
+    [*_SHOPS, *_CATALOG_VIEW, *_CATALOG_PHOTOS],
 )
 _role(
     "product_editor", _("Product editor"),
     [_("Write product copy and attributes"), _("Publish listings")],
-    [*_SHOPS],
+    [*_SHOPS, *_CATALOG_VIEW, *_CATALOG_EDIT, *_CATALOG_PHOTOS],
 )
 _role(
     "cs_presales", _("Pre-sales customer service"),
     [_("Answer inquiries and guide purchases"), _("Bargain within your authority"),
      _("Verify the order details with the buyer"), _("Note special requests on the order")],
-    [*_SHOPS, UNMASK_PERSONAL_DATA],
+    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK],
     max_discount_percent=Decimal("5"), max_shipping_fee_change=Decimal("10"),
     tags=frozenset({"cs"}),
 )
@@ -85,7 +111,7 @@ _role(
     "cs_aftersales", _("After-sales customer service"),
     [_("Answer tracking questions"), _("Handle returns, exchanges and refunds"), _("Handle complaints"),
      _("Follow up negative reviews within 48 hours"), _("Make care visits")],
-    [*_SHOPS, UNMASK_PERSONAL_DATA],
+    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK],
     max_discount_percent=Decimal("5"), max_shipping_fee_change=Decimal("10"),
     tags=frozenset({"cs"}),
 )
@@ -93,7 +119,8 @@ _role(
     "cs_supervisor", _("Customer service supervisor"),
     [_("Keep the duty roster"), _("Check refunds and disputes in progress every day"),
      _("Prepare the monthly reward/penalty score sheet before payroll"), _("Train the agents")],
-    [*_SEE_STAFF, *_SHOPS, UNMASK_PERSONAL_DATA, "core.view_auditevent", "staff.view_standin"],
+    [*_SEE_STAFF, *_SHOPS, UNMASK_PERSONAL_DATA, "core.view_auditevent", "staff.view_standin", *_CATALOG_VIEW,
+     *_STOCK],
     max_discount_percent=Decimal("10"), max_shipping_fee_change=Decimal("20"),
     tags=frozenset({"cs"}),
 )
@@ -101,18 +128,21 @@ _role(
     "merchandiser", _("Merchandise management"),
     [_("Count stock and maintain prices, stock and categories"), _("Track bestsellers weekly"),
      _("Enter distributor orders"), _("Reconcile courier fees monthly")],
-    [*_SHOPS, VIEW_COST_PRICE],
+    [*_SHOPS, VIEW_COST_PRICE, *_CATALOG_VIEW, *_CATALOG_EDIT, *_CATALOG_PHOTOS, *_CATALOG_PRICES,
+     *_CATALOG_MASTER, *_WAREHOUSES, *_STOCK_HEALTH, *_STOCK_THRESHOLDS, *_STOCKTAKE],
 )
 _role(
     "warehouse", _("Warehouse and logistics"),
     [_("Receive and put away goods"), _("Pick, check (two people), pack and ship"), _("Receive returns"),
      _("Count stock and report daily, weekly and monthly")],
-    [*_SHOPS, UNMASK_PERSONAL_DATA],
+    # Stock health too: the keeper reports none, low, overstock and slow-moving stock (000:493).
+    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_WAREHOUSES, *_RECEIVING, *_STOCKTAKE, *_TRANSFERS,
+     *_STOCK_REPORTS, *_STOCK_HEALTH],
 )
 _role(
     "finance", _("Finance"),
     [_("Track distributor receivables"), _("Reconcile funds weekly"), _("Check courier bills")],
-    [*_SHOPS, VIEW_COST_PRICE, "core.view_auditevent"],
+    [*_SHOPS, VIEW_COST_PRICE, "core.view_auditevent", *_WAREHOUSES, *_STOCK_REPORTS, *_PERIOD_CLOSE],
 )
 _role(
     "trade_sales", _("Foreign-trade sales"),
