@@ -192,7 +192,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RoleCodeEnum": "shopdesk.staff.roles.ROLE_CODES"},
+    "ENUM_NAME_OVERRIDES": {
+        "RoleCodeEnum": "shopdesk.staff.roles.ROLE_CODES",
+        "DeadlineStateEnum": "shopdesk.core.models.Deadline.State",
+        "ReservationStateEnum": "shopdesk.inventory.models.Reservation.State",
+        "TransferStateEnum": "shopdesk.inventory.models.Transfer.State",
+        "PurchaseOrderStateEnum": "shopdesk.inventory.models.PurchaseOrder.State",
+        "ReceiptStateEnum": "shopdesk.inventory.models.Receipt.State",
+        "StocktakeStateEnum": "shopdesk.inventory.models.Stocktake.State",
+        "ListingStatusEnum": "shopdesk.catalog.models.ListingStatus",
+        "PriceChangeStatusEnum": "shopdesk.catalog.models.PriceChangeStatus",
+    },
 }
 
 LOGGING = {
