@@ -2,55 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(shutil.which("chromium") is None,
-                       reason="Debian's chromium is not installed (apt-get install -y chromium)"),
-]
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="en-US", viewport={"width": 1360, "height": 860})
-    pg = context.new_page()
-    errors = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.errors = errors
-    yield pg
-    context.close()
-
-
-def _login(page, live_server, username, password="shopdesk-test"):
-    page.goto(live_server.url + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    assert "/login/" not in page.url, page.content()
-
-
-def test_cs_agent_logs_in_and_sees_chinese_home(page, live_server, make_user, shop):
+def test_cs_agent_logs_in_and_sees_chinese_home(page, login, live_server, make_user, shop):
     make_user("cs_presales", username="xiaomei", display_name="小美", shops=[shop])
-    _login(page, live_server, "xiaomei")
+    login("xiaomei")
     assert page.url == live_server.url + "/"
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert page.locator("h1").inner_text() == "今日工作"
@@ -61,10 +20,10 @@ def test_cs_agent_logs_in_and_sees_chinese_home(page, live_server, make_user, sh
     assert page.errors == [], page.errors  # no CSP violation, no script error
 
 
-def test_manager_grants_stand_in_and_switches_language(page, live_server, make_user):
+def test_manager_grants_stand_in_and_switches_language(page, login, live_server, make_user):
     make_user("manager", username="boss")
     make_user("cs_presales", username="helper", display_name="何梅")
-    _login(page, live_server, "boss")
+    login("boss")
     page.goto(live_server.url + "/staff/stand-ins/new/")
     page.select_option("#id_user", label="何梅 (helper)")
     page.select_option("#id_role", "cs_aftersales")
