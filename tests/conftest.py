@@ -28,6 +28,15 @@ def make_user(db):
 
 
 @pytest.fixture
+def english():
+    """Run the test in English (the default language is Chinese), for assertions on exact English messages."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def shop(db):
     from shopdesk.channels.services import add_shop
 

@@ -60,7 +60,7 @@ def test_search_by_barcode(make_product):
     assert list(selectors.search_products(Product.objects.all(), "mdesytz")) == [wanted]  # 莫代尔睡衣套装
 
 
-def test_duplicate_barcode_is_refused_with_a_clear_error(make_product):
+def test_duplicate_barcode_is_refused_with_a_clear_error(make_product, english):
     first = make_product(item_number="A1")
     taken = first.skus.first()
     with pytest.raises(ServiceError) as exc:

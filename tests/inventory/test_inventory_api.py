@@ -139,6 +139,7 @@ def test_api_error_bodies(api_for, hz, make_sku, put):
     sku = make_sku("E-1")
     put(sku, hz, "A-01-01", 1)
     boss = api_for("manager")
+    boss.credentials(HTTP_AUTHORIZATION=boss._credentials["HTTP_AUTHORIZATION"], HTTP_ACCEPT_LANGUAGE="en")
     bad_lines = boss.post("/api/v1/purchase-orders/", {"supplier": "S", "warehouse": "HZ",
                                                        "lines": [{"sku": "NOPE", "quantity": 1}]}, format="json")
     assert bad_lines.status_code == 400

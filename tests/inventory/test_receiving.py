@@ -74,7 +74,7 @@ def test_short_and_over_delivery_recorded_and_po_state_follows(po, hz, two_skus,
     ledger_ok()
 
 
-def test_bad_lines_are_named_and_nothing_is_written(po, hz, jdw, two_skus, make_sku, make_user, loc):
+def test_bad_lines_are_named_and_nothing_is_written(po, hz, jdw, two_skus, make_sku, make_user, loc, english):
     bra, brief = two_skus
     stranger = make_sku("OTHER-1")
     keeper = make_user("warehouse")

@@ -61,7 +61,7 @@ def test_transfer_in_transit_then_received_keeps_fifo_dates(today, hz, jdw, make
     ledger_ok()
 
 
-def test_dispatch_takes_only_available_units_and_names_the_lines(today, hz, jdw, make_sku, make_user, put,
+def test_dispatch_takes_only_available_units_and_names_the_lines(english, today, hz, jdw, make_sku, make_user, put,
                                                                   ledger_ok):
     a, b = make_sku("A-1"), make_sku("B-1")
     put(a, hz, "A-01-01", 5, day=today)

@@ -74,3 +74,10 @@ def test_schema_generates_without_warnings(db):
     from django.core.management import call_command
 
     call_command("spectacular", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_models_and_migrations_agree(db):
+    """A model change without its migration would break `shopdesk migrate` on users' machines."""
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

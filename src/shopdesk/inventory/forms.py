@@ -237,8 +237,8 @@ class MoveStockForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    from_warehouse = forms.ModelChoiceField(label=_("From"), queryset=Warehouse.objects.none())
-    to_warehouse = forms.ModelChoiceField(label=_("To"), queryset=Warehouse.objects.none())
+    from_warehouse = forms.ModelChoiceField(label=_("From warehouse"), queryset=Warehouse.objects.none())
+    to_warehouse = forms.ModelChoiceField(label=_("To warehouse"), queryset=Warehouse.objects.none())
     lines = LinesField(label=_("Lines"), help_text=_("One SKU per line: SKU code and quantity, e.g. \"ABC-01 12\"."))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 

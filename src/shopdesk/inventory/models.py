@@ -219,9 +219,9 @@ class Transfer(models.Model):
         CANCELLED = "cancelled", _("cancelled")
 
     number = models.CharField(_("number"), max_length=30, unique=True)
-    from_warehouse = models.ForeignKey(Warehouse, verbose_name=_("from"), on_delete=models.PROTECT,
+    from_warehouse = models.ForeignKey(Warehouse, verbose_name=_("from warehouse"), on_delete=models.PROTECT,
                                        related_name="transfers_out")
-    to_warehouse = models.ForeignKey(Warehouse, verbose_name=_("to"), on_delete=models.PROTECT,
+    to_warehouse = models.ForeignKey(Warehouse, verbose_name=_("to warehouse"), on_delete=models.PROTECT,
                                      related_name="transfers_in")
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.DRAFT, db_index=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -265,7 +265,7 @@ class PurchaseOrder(models.Model):
         OPEN = "open", _("open")
         PARTIALLY_RECEIVED = "partially_received", _("partially received")
         RECEIVED = "received", _("received")
-        CLOSED = "closed", _("closed")
+        CLOSED = "closed", _("closed (order)")
 
     number = models.CharField(_("number"), max_length=30, unique=True)
     supplier = models.CharField(_("supplier"), max_length=100)

@@ -211,7 +211,7 @@ def warehouses(request):
                  Column("zones", _("Zones"), "zone_count", "num"),
                  Column("locations", _("Locations"), "location_count", "num"),
                  Column("active", _("Active"), "is_active")],
-        tabs=[Tab("active", _("Active"), Q(is_active=True)), Tab("closed", _("Closed"), Q(is_active=False))],
+        tabs=[Tab("active", _("Active"), Q(is_active=True)), Tab("closed", _("Out of use"), Q(is_active=False))],
         row_template="inventory/rows/warehouse.html", default_sort="priority",
     )
     return render(request, "inventory/warehouses.html", {"table": table})
@@ -498,8 +498,9 @@ def transfers(request):
     S = Transfer.State
     table = Table(
         request, selectors.transfers(),
-        columns=[Column("number", _("Number"), "number"), Column("from", _("From"), "from_warehouse__priority"),
-                 Column("to", _("To"), "to_warehouse__priority"), Column("units", _("Units"), "units", "num"),
+        columns=[Column("number", _("Number"), "number"),
+                 Column("from", _("From warehouse"), "from_warehouse__priority"),
+                 Column("to", _("To warehouse"), "to_warehouse__priority"), Column("units", _("Units"), "units", "num"),
                  Column("state", _("State"), "state"), Column("created", _("Created"), "created_at"),
                  Column("dispatched", _("Dispatched"), "dispatched_at")],
         tabs=[Tab("draft", _("Draft"), Q(state=S.DRAFT)), Tab("in_transit", _("In transit"), Q(state=S.IN_TRANSIT)),
