@@ -171,3 +171,10 @@ def test_audit_keeps_personal_data_masked_and_names_related_records(shop):
     assert event.changes["groups"]["after"] == ["物流仓库"]  # the role's name, not a group id
     assert event.changes["shops"]["after"] == ["测试天猫店"]
     assert "13912345678" not in str(list(AuditEvent.objects.values_list("changes", flat=True)))
+
+
+def test_audit_names_are_in_the_department_language_whoever_acts(shop, english):
+    """The English command line and a Chinese page write the same trail."""
+    person = staff_services.create_staff_member(actor=None, username="p2", roles=["warehouse"])
+    event = AuditEvent.objects.get(action="staff.create_staff_member", object_id=str(person.pk))
+    assert event.changes["groups"]["after"] == ["物流仓库"]

@@ -18,7 +18,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.db import models, transaction
+from django.utils import translation
 
 from shopdesk.core import clock, context, masking
 from shopdesk.core.models import AuditEvent
@@ -61,7 +63,16 @@ def _plain(value: Any) -> Any:
 
 
 def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
-    """The values of `fields` on `obj`, JSON-friendly and readable: related records by name, Decimals as strings."""
+    """The values of `fields` on `obj`, JSON-friendly and readable: related records by name, Decimals as strings.
+
+    Names are written in the department's language (settings.LANGUAGE_CODE) whoever acts, so the trail reads the
+    same whether a change came from the web, the API or the English-speaking command line.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _snapshot(obj, fields)
+
+
+def _snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
     values = {}
     for name in fields:
         field = obj._meta.get_field(name)
@@ -73,6 +84,13 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
         else:
             values[name] = _plain(getattr(obj, field.attname))
     return values
+
+
+def _repr(obj: models.Model | None) -> str:
+    if obj is None:
+        return ""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(obj)[:200]
 
 
 def _mask_personal_data(changes: dict) -> dict:
@@ -120,7 +138,7 @@ def record_event(
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
+        object_repr=_repr(obj),
         changes=_mask_personal_data(changes or {}),
         stand_in_role=getattr(grant, "stand_in_role", "") or "",
         reason=reason[:500],
