@@ -35,8 +35,8 @@ from shopdesk.catalog.models import (
     ProductImage,
 )
 from shopdesk.core import audit, clock
-from shopdesk.core.errors import Conflict, NotAllowed, ServiceError
-from shopdesk.staff.authz import Grant, authority_limits, authorize, sees_all_shops
+from shopdesk.core.errors import Conflict, NotAllowed, ServiceError, validation_fields
+from shopdesk.staff.authz import Grant, authority_limits, authorize, authorize_actor, sees_all_shops
 from shopdesk.staff.roles import APPROVE_PRICE_CHANGE, VIEW_COST_PRICE
 
 CHANGE_PRICE = "catalog.add_pricechange"
@@ -53,9 +53,7 @@ _AUDIT_LISTING_FIELDS = ["shop", "sku", "channel_sku_code", "channel_price", "st
 MANUAL_DELIST_REASON = "手动下架"
 
 
-def _authorize(actor, perm: str) -> Grant | None:
-    """The CLI, jobs and signal receivers act as the system (actor None); people are checked."""
-    return None if actor is None else authorize(actor, perm)
+_authorize = authorize_actor  # the system (actor None) acts without a permission check
 
 
 def _refuse(message: str, fields: dict[str, list[str]], code: str = "invalid") -> ServiceError:
@@ -90,8 +88,6 @@ def _money(value, key: str, errors: dict, *, allow_none: bool) -> Decimal | None
     return amount.quantize(Decimal("0.01"))
 
 
-def _validation_fields(exc: ValidationError, prefix: str = "") -> dict[str, list[str]]:
-    return {f"{prefix}{k}": [str(m) for m in v] for k, v in exc.message_dict.items()}
 
 
 # --- Brands and categories --------------------------------------------------------------------------------------
@@ -111,7 +107,7 @@ def create_brand(*, actor, name: str) -> Brand:
     try:
         brand.full_clean()
     except ValidationError as exc:
-        raise _refuse(gettext("Invalid brand:"), _validation_fields(exc)) from exc
+        raise _refuse(gettext("Invalid brand:"), validation_fields(exc)) from exc
     brand.save()
     audit.record_event("catalog.create_brand", actor=actor, obj=brand, grant=grant,
                        changes=audit.created(brand, ["name"]))
@@ -132,7 +128,7 @@ def create_category(*, actor, name: str, parent: Category | None = None, sort: i
     try:
         category.full_clean(validate_unique=False)
     except ValidationError as exc:
-        raise _refuse(gettext("Invalid category:"), _validation_fields(exc)) from exc
+        raise _refuse(gettext("Invalid category:"), validation_fields(exc)) from exc
     category.save()
     audit.record_event("catalog.create_category", actor=actor, obj=category, grant=grant,
                        changes=audit.created(category, ["name", "parent", "sort"]))
@@ -161,7 +157,7 @@ def add_category_attribute(*, actor, category: Category, name: str, required: bo
     try:
         attribute.full_clean(validate_unique=False)
     except ValidationError as exc:
-        raise _refuse(gettext("Invalid attribute:"), _validation_fields(exc)) from exc
+        raise _refuse(gettext("Invalid attribute:"), validation_fields(exc)) from exc
     attribute.save()
     audit.record_event("catalog.add_category_attribute", actor=actor, obj=attribute, grant=grant,
                        changes=audit.created(attribute, ["category", "name", "required", "choices", "sort"]))

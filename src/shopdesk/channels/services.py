@@ -8,14 +8,14 @@ from django.utils.translation import gettext
 
 from shopdesk.channels.models import Platform, Shop
 from shopdesk.core import audit
-from shopdesk.core.errors import Conflict, ServiceError
-from shopdesk.staff.authz import authorize
+from shopdesk.core.errors import Conflict, ServiceError, validation_fields
+from shopdesk.staff.authz import authorize_actor
 
 _FIELDS = ["code", "platform", "name", "is_active"]
 
 
 def _validation_error(exc: ValidationError) -> ServiceError:
-    fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+    fields = validation_fields(exc)
     text = "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items())
     return ServiceError(gettext("Invalid shop: %(problems)s") % {"problems": text}, code="invalid", fields=fields)
 
@@ -23,7 +23,7 @@ def _validation_error(exc: ValidationError) -> ServiceError:
 @transaction.atomic
 def add_shop(*, actor, code: str, platform: str, name: str) -> Shop:
     """Add a storefront. The code is the short name used on the command line and in imports."""
-    grant = None if actor is None else authorize(actor, "channels.add_shop")
+    grant = authorize_actor(actor, "channels.add_shop")
     code = (code or "").strip()
     if platform not in Platform.values:
         raise ServiceError(
@@ -47,7 +47,7 @@ def add_shop(*, actor, code: str, platform: str, name: str) -> Shop:
 
 @transaction.atomic
 def update_shop(*, actor, shop: Shop, name: str | None = None, is_active: bool | None = None) -> Shop:
-    grant = None if actor is None else authorize(actor, "channels.change_shop")
+    grant = authorize_actor(actor, "channels.change_shop")
     before = audit.snapshot(shop, _FIELDS)
     if name is not None:
         shop.name = name.strip()

@@ -32,3 +32,8 @@ class Conflict(ServiceError):
 
     code = "conflict"
     status = 409
+
+
+def validation_fields(exc, prefix: str = "") -> dict[str, list[str]]:
+    """A Django ValidationError's messages per field, as ServiceError.fields expects them."""
+    return {f"{prefix}{k}": [str(m) for m in v] for k, v in exc.message_dict.items()}

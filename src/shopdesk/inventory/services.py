@@ -21,7 +21,7 @@ from django.utils.translation import gettext, ngettext
 
 from shopdesk.catalog.models import SKU
 from shopdesk.core import audit, clock
-from shopdesk.core.errors import Conflict, ServiceError
+from shopdesk.core.errors import Conflict, ServiceError, validation_fields
 from shopdesk.inventory import engine, selectors
 from shopdesk.inventory.models import (
     Location,
@@ -40,14 +40,12 @@ from shopdesk.inventory.models import (
     WarehouseStock,
     Zone,
 )
-from shopdesk.staff.authz import Grant, authorize
+from shopdesk.staff.authz import authorize_actor
 
 MAX_LISTED = 10  # how many offending lines an error message names before "and N more"
 
 
-def _authorize(actor, perm: str) -> Grant | None:
-    """The CLI, jobs and the demo act as the system (actor None); people are checked."""
-    return None if actor is None else authorize(actor, perm)
+_authorize = authorize_actor  # the system (actor None) acts without a permission check
 
 
 def _person(actor):
@@ -65,15 +63,13 @@ def _listing(items: list[str]) -> str:
     return shown
 
 
-def _validation_fields(exc: ValidationError) -> dict[str, list[str]]:
-    return {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
 
 
 def _full_clean(obj, what: str, **kw) -> None:
     try:
         obj.full_clean(**kw)
     except ValidationError as exc:
-        fields = _validation_fields(exc)
+        fields = validation_fields(exc)
         text = "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items())
         raise _refuse(gettext("Invalid %(what)s: %(problems)s") % {"what": what, "problems": text},
                       fields) from exc

@@ -13,9 +13,9 @@ from django.utils.translation import gettext
 from rest_framework.authtoken.models import Token
 
 from shopdesk.core import audit, clock
-from shopdesk.core.errors import Conflict, NotAllowed, ServiceError
+from shopdesk.core.errors import Conflict, NotAllowed, ServiceError, validation_fields
 from shopdesk.staff import roles as role_table
-from shopdesk.staff.authz import Grant, authorize
+from shopdesk.staff.authz import authorize_actor
 from shopdesk.staff.models import Role, StaffProfile, StandIn
 
 User = get_user_model()
@@ -24,9 +24,7 @@ _USER_FIELDS = ["username", "is_active", "is_staff", "groups"]
 _PROFILE_FIELDS = ["display_name", "phone", "shops"]
 
 
-def _authorize(actor, perm: str) -> Grant | None:
-    """The CLI and jobs act as the system (actor None); people are checked."""
-    return None if actor is None else authorize(actor, perm)
+_authorize = authorize_actor  # the system (actor None) acts without a permission check
 
 
 def sync_roles(using: str = "default") -> None:
@@ -282,7 +280,7 @@ def update_role_limits(*, actor, role: Role, max_discount_percent: Decimal | Non
     try:
         role.full_clean()
     except ValidationError as exc:
-        raise ServiceError("; ".join(exc.messages), code="invalid", fields=exc.message_dict) from exc
+        raise ServiceError("; ".join(exc.messages), code="invalid", fields=validation_fields(exc)) from exc
     role.save(update_fields=fields)
     audit.record_event("staff.update_role_limits", actor=actor, obj=role, grant=grant,
                        changes=audit.changes_between(before, audit.snapshot(role, fields)))
