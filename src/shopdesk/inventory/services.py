@@ -430,7 +430,7 @@ def create_receipt(*, actor, purchase_order: PurchaseOrder, delivery_note_number
     Short and over deliveries are recorded per line (expected vs received); `post=True` also posts it.
     """
     grant = _authorize(actor, "inventory.add_receipt")
-    po = PurchaseOrder.objects.select_for_update().select_related("warehouse").get(pk=purchase_order.pk)
+    po = PurchaseOrder.objects.select_for_update(of=("self",)).select_related("warehouse").get(pk=purchase_order.pk)
     errors = {}
     if po.state == PurchaseOrder.State.CLOSED:
         raise Conflict(gettext("Purchase order %(n)s is closed: nothing more can be received on it.")
@@ -482,7 +482,7 @@ def post_receipt(*, actor, receipt: Receipt) -> Receipt:
 
 
 def _post_receipt(actor, grant, receipt: Receipt) -> Receipt:
-    receipt = Receipt.objects.select_for_update().select_related("purchase_order").get(pk=receipt.pk)
+    receipt = Receipt.objects.select_for_update(of=("self",)).select_related("purchase_order").get(pk=receipt.pk)
     if receipt.state != Receipt.State.DRAFT:
         raise Conflict(gettext("Receipt %(r)s is already posted.") % {"r": receipt.number}, code="already_posted")
     po = PurchaseOrder.objects.select_for_update().get(pk=receipt.purchase_order_id)
@@ -531,7 +531,8 @@ def put_away(*, actor, line: ReceiptLine, to_location: Location, quantity: int |
     """上架: move received units from the receiving location to a shelf location of the same warehouse; the lots
     keep their receipt date (按区域,种类,入库日期摆放, 000:490)."""
     grant = _authorize(actor, "inventory.move_stock")
-    line = ReceiptLine.objects.select_for_update().select_related("receipt", "sku", "location").get(pk=line.pk)
+    line = (ReceiptLine.objects.select_for_update(of=("self",)).select_related("receipt", "sku", "location")
+            .get(pk=line.pk))
     if line.receipt.state != Receipt.State.POSTED:
         raise Conflict(gettext("Post receipt %(r)s before putting it away.") % {"r": line.receipt.number},
                        code="not_posted")
@@ -615,7 +616,7 @@ def create_transfer(*, actor, from_warehouse: Warehouse, to_warehouse: Warehouse
 
 
 def _locked_transfer(transfer: Transfer, state: str, verb: str) -> Transfer:
-    transfer = Transfer.objects.select_for_update().select_related("from_warehouse", "to_warehouse") \
+    transfer = Transfer.objects.select_for_update(of=("self",)).select_related("from_warehouse", "to_warehouse") \
         .get(pk=transfer.pk)
     if transfer.state != state:
         raise Conflict(gettext("Transfer %(n)s is %(state)s: it cannot be %(verb)s.")
@@ -893,7 +894,8 @@ def submit_stocktake(*, actor, stocktake: Stocktake, zero_uncounted: bool = Fals
 
 
 def _submitted(stocktake: Stocktake) -> Stocktake:
-    stocktake = Stocktake.objects.select_for_update().select_related("warehouse", "zone").get(pk=stocktake.pk)
+    stocktake = (Stocktake.objects.select_for_update(of=("self",)).select_related("warehouse", "zone")
+                 .get(pk=stocktake.pk))
     if stocktake.state != Stocktake.State.SUBMITTED:
         raise Conflict(gettext("Stocktake %(n)s is %(state)s, not awaiting approval.")
                        % {"n": stocktake.number, "state": stocktake.get_state_display()}, code="not_submitted")
