@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, Q, RestrictedError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from shopdesk.catalog import images as image_rules
 from shopdesk.catalog import text as catalog_text
@@ -57,7 +57,8 @@ _authorize = authorize_actor  # the system (actor None) acts without a permissio
 
 
 def _refuse(message: str, fields: dict[str, list[str]], code: str = "invalid") -> ServiceError:
-    problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items())
+    # The message names the problems; `fields` (shown beside each field, and in the API body) says where.
+    problems = "; ".join(m for msgs in fields.values() for m in msgs)
     return ServiceError(f"{message} {problems}".strip(), code=code, fields=fields)
 
 
@@ -1194,7 +1195,8 @@ def import_products_xlsx(*, actor, file, file_name: str = "") -> ImportResult:
         shown = lines[:200]
         if len(lines) > len(shown):
             shown.append(gettext("… and %(n)d more problems.") % {"n": len(lines) - len(shown)})
-        raise ServiceError(gettext("Nothing was imported: %(n)d problem(s) in the file.") % {"n": len(lines)}
+        raise ServiceError(ngettext("Nothing was imported: %(n)d problem in the file.",
+                                    "Nothing was imported: %(n)d problems in the file.", len(lines)) % {"n": len(lines)}
                            + "\n" + "\n".join(shown), code="invalid_import", fields={"file": shown})
     audit.record_event("catalog.import_products", actor=actor, grant=grant, reason=reason,
                        changes={"rows": {"before": None, "after": result.rows},

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -308,7 +308,8 @@ def location_create(request, code):
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, gettext("%(n)d locations added.") % {"n": len(created)})
+            messages.success(request, ngettext("%(n)d location added.", "%(n)d locations added.", len(created))
+                             % {"n": len(created)})
             return redirect("inventory:warehouse_detail", code=warehouse.code)
     return _form_page(request, form, gettext("Add locations to %(w)s") % {"w": warehouse.name},
                       reverse("inventory:warehouse_detail", args=[warehouse.code]))
