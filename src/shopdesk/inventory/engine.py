@@ -72,6 +72,11 @@ def _changed(*sku_ids: int) -> None:
     stock_changed.send(sender=Movement, sku_ids=sorted(set(sku_ids)))
 
 
+def person(actor):
+    """The user to record on a row, or None when the system acts (actor None or anonymous)."""
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
 def _positive(quantity: int) -> int:
     if not isinstance(quantity, int) or quantity <= 0:
         raise ServiceError(gettext("The quantity must be a whole number above zero."), code="invalid_quantity",
@@ -153,7 +158,7 @@ def _take_fifo(sku_id, warehouse_id, quantity, movement_type, reference, actor, 
         LocationStock.objects.filter(sku_id=sku_id, location_id=lot.location_id).update(on_hand=F("on_hand") - take)
         movements.append(Movement(sku_id=sku_id, location_id=lot.location_id, quantity=-take, type=movement_type,
                                   reference=reference, lot=lot, posted_on=posted_on, occurred_at=clock.now(),
-                                  actor=actor if actor is not None and actor.is_authenticated else None))
+                                  actor=person(actor)))
         remaining -= take
         if remaining == 0:
             break
@@ -182,7 +187,7 @@ def receive(*, sku, location: Location, quantity: int, reference: str, actor=Non
     WarehouseStock.objects.filter(pk=stock.pk).update(on_hand=F("on_hand") + quantity)
     movement = Movement.objects.create(sku=sku, location=location, quantity=quantity, type=movement_type,
                                        reference=reference, lot=lot, posted_on=posted_on, occurred_at=clock.now(),
-                                       actor=actor if actor is not None and actor.is_authenticated else None,
+                                       actor=person(actor),
                                        note=note)
     audit.record_event(f"inventory.{movement_type}", actor=actor, obj=movement,
                        changes={"on_hand": {"before": None, "after": f"+{quantity}"}}, reason=reference)
@@ -257,7 +262,7 @@ def close_period(*, month: date, actor=None) -> ClosedPeriod:
         raise ServiceError(gettext("Only a past month can be closed."), code="month_not_over",
                            fields={"month": [gettext("Choose a month that has ended.")]})
     period, created = ClosedPeriod.objects.get_or_create(month=month, defaults={
-        "closed_by": actor if actor is not None and actor.is_authenticated else None, "closed_at": clock.now()})
+        "closed_by": person(actor), "closed_at": clock.now()})
     if not created:
         raise Conflict(gettext("%(month)s is already closed.") % {"month": f"{month:%Y-%m}"}, code="already_closed")
     audit.record_event("inventory.close_period", actor=actor, obj=period,

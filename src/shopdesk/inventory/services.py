@@ -23,6 +23,7 @@ from shopdesk.catalog.models import SKU
 from shopdesk.core import audit, clock
 from shopdesk.core.errors import Conflict, ServiceError, validation_fields
 from shopdesk.inventory import engine, selectors
+from shopdesk.inventory.engine import person
 from shopdesk.inventory.models import (
     Location,
     LocationStock,
@@ -46,10 +47,6 @@ MAX_LISTED = 10  # how many offending lines an error message names before "and N
 
 
 _authorize = authorize_actor  # the system (actor None) acts without a permission check
-
-
-def _person(actor):
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
 def _refuse(message: str, fields: dict[str, list[str]] | None = None, code: str = "invalid") -> ServiceError:
@@ -329,7 +326,7 @@ def create_purchase_order(*, actor, supplier: str, warehouse: Warehouse, lines, 
                       % {"problems": "; ".join(m for v in errors.values() for m in v)}, errors)
     resolved = _resolve_lines(lines)
     po = _create_numbered(PurchaseOrder, "CG", number, supplier=supplier.strip(), warehouse=warehouse,
-                          expected_on=expected_on, note=(note or "").strip()[:200], created_by=_person(actor),
+                          expected_on=expected_on, note=(note or "").strip()[:200], created_by=person(actor),
                           created_at=clock.now())
     PurchaseOrderLine.objects.bulk_create([PurchaseOrderLine(purchase_order=po, sku=sku, ordered=q)
                                            for sku, q in resolved])
@@ -454,7 +451,7 @@ def create_receipt(*, actor, purchase_order: PurchaseOrder, delivery_note_number
     _check_open(received_on, "received_on")
     rows = _receipt_lines(po, lines, po.warehouse)
     receipt = _create_numbered(Receipt, "RK", purchase_order=po, warehouse=po.warehouse, delivery_note_number=dn,
-                               received_on=received_on, note=(note or "")[:200], created_by=_person(actor),
+                               received_on=received_on, note=(note or "")[:200], created_by=person(actor),
                                created_at=clock.now())
     ReceiptLine.objects.bulk_create([ReceiptLine(receipt=receipt, po_line=r["po_line"], sku=r["sku"],
                                                  expected=r["expected"], received=r["received"],
@@ -502,7 +499,7 @@ def _post_receipt(actor, grant, receipt: Receipt) -> Receipt:
     po.state = _po_state(po)
     po.save(update_fields=["state"])
     receipt.state = Receipt.State.POSTED
-    receipt.posted_by = _person(actor)
+    receipt.posted_by = person(actor)
     receipt.posted_at = clock.now()
     receipt.save(update_fields=["state", "posted_by", "posted_at"])
     short = [_line_summary(x.sku.code, x.expected, x.received) for x in lines if x.received < x.expected]
@@ -607,7 +604,7 @@ def create_transfer(*, actor, from_warehouse: Warehouse, to_warehouse: Warehouse
                       % {"problems": " ".join(m for v in errors.values() for m in v)}, errors)
     resolved = _resolve_lines(lines)
     transfer = _create_numbered(Transfer, "DB", number, from_warehouse=from_warehouse, to_warehouse=to_warehouse,
-                                note=(note or "").strip()[:200], created_by=_person(actor), created_at=clock.now())
+                                note=(note or "").strip()[:200], created_by=person(actor), created_at=clock.now())
     TransferLine.objects.bulk_create([TransferLine(transfer=transfer, sku=sku, quantity=q) for sku, q in resolved])
     audit.record_event("inventory.create_transfer", actor=actor, obj=transfer, grant=grant, changes={
         **audit.created(transfer, ["from_warehouse", "to_warehouse"]),
@@ -724,7 +721,7 @@ def start_stocktake(*, actor, warehouse: Warehouse, zone: Zone | None = None, no
                        % {"n": clash.number}, code="stocktake_open",
                        fields={"zone": [gettext("A count of these shelves is open: %(n)s") % {"n": clash.number}]})
     stocktake = _create_numbered(Stocktake, "PD", warehouse=warehouse, zone=zone, note=(note or "").strip()[:200],
-                                 started_by=_person(actor), started_at=clock.now())
+                                 started_by=person(actor), started_at=clock.now())
     snapshot = LocationStock.objects.filter(location__warehouse=warehouse, on_hand__gt=0)
     if zone is not None:
         snapshot = snapshot.filter(location__zone=zone)
@@ -770,15 +767,15 @@ def _record_count(actor, grant, stocktake, line: StocktakeLine, *, add: int = 0,
                   how: str) -> StocktakeLine:
     before = StocktakeLine.objects.filter(pk=line.pk).values_list("counted", flat=True).first()
     now = clock.now()
-    person = _person(actor)
+    counter = person(actor)
     if set_to is not None:
         # A typed count is the count as of now: the book figure is taken now too.
-        StocktakeLine.objects.filter(pk=line.pk).update(counted=set_to, counted_at=now, counted_by=person,
+        StocktakeLine.objects.filter(pk=line.pk).update(counted=set_to, counted_at=now, counted_by=counter,
                                                         book=_on_hand(line.sku_id, line.location_id))
     else:
         # One UPDATE, so two scanners counting the same shelf never lose a unit.
         StocktakeLine.objects.filter(pk=line.pk).update(counted=Coalesce(F("counted"), 0) + add, counted_at=now,
-                                                        counted_by=person)
+                                                        counted_by=counter)
         StocktakeLine.objects.filter(pk=line.pk, book__isnull=True).update(
             book=_on_hand(line.sku_id, line.location_id))
     line.refresh_from_db()
@@ -878,10 +875,10 @@ def submit_stocktake(*, actor, stocktake: Stocktake, zero_uncounted: bool = Fals
                       code="uncounted_lines")
     now = clock.now()
     for line in missing:
-        StocktakeLine.objects.filter(pk=line.pk).update(counted=0, counted_at=now, counted_by=_person(actor),
+        StocktakeLine.objects.filter(pk=line.pk).update(counted=0, counted_at=now, counted_by=person(actor),
                                                         book=_on_hand(line.sku_id, line.location_id))
     stocktake.state = Stocktake.State.SUBMITTED
-    stocktake.submitted_by = _person(actor)
+    stocktake.submitted_by = person(actor)
     stocktake.submitted_at = now
     stocktake.save(update_fields=["state", "submitted_by", "submitted_at"])
     report = selectors.variance_report(stocktake)
@@ -954,7 +951,7 @@ def approve_stocktake(*, actor, stocktake: Stocktake) -> Stocktake:
                           movement_type=Movement.Type.ADJUSTMENT, actor=actor, location=line.location,
                           posted_on=posted_on, note=gettext("stocktake shortage"))
     stocktake.state = Stocktake.State.APPROVED
-    stocktake.approved_by = _person(actor)
+    stocktake.approved_by = person(actor)
     stocktake.approved_at = clock.now()
     stocktake.posted_on = posted_on
     stocktake.save(update_fields=["state", "approved_by", "approved_at", "posted_on"])
