@@ -219,6 +219,40 @@ def cmd_stock_verify(args) -> int:
     return 0
 
 
+def cmd_import_orders(args) -> int:
+    import json
+
+    from shopdesk.channels.models import Shop
+    from shopdesk.orders import services
+
+    _require_migrated()
+    shop = Shop.objects.filter(code=args.shop).first()
+    if shop is None:
+        raise CliError(f"no shop with code {args.shop} (see `shopdesk shop list`)")
+    for path in filter(None, (args.file, args.items)):
+        if not Path(path).is_file():
+            raise CliError(f"no such file: {path}")
+
+    def progress(run):
+        if not args.json and sys.stderr.isatty() and run.total:
+            print(f"\r{run.processed}/{run.total} orders", end="", file=sys.stderr, flush=True)
+
+    summary = services.import_orders(actor=None, shop=shop, path=args.file, items_path=args.items, fmt=args.format,
+                                     on_progress=progress)
+    if args.json:
+        print(json.dumps(summary.as_dict(), ensure_ascii=False))
+    else:
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        print(f"created {summary.created}, updated {summary.updated}, duplicates {summary.duplicates}, "
+              f"rejected {summary.rejected_count}")
+        for row in summary.rejected:
+            print(f"  line {row['line']}: {row['reason']}")
+        if summary.rejected_count:
+            print("nothing was imported: fix the rows above and import the file again", file=sys.stderr)
+    return 1 if summary.rejected_count else 0
+
+
 def cmd_backup(args) -> int:
     from shopdesk import backup
 
@@ -344,6 +378,13 @@ def build_parser() -> argparse.ArgumentParser:
                                          "problems.")
     p.set_defaults(func=cmd_stock_verify)
 
+    p = add("import-orders", cmd_import_orders, "import a platform order export into a shop's orders (订单导入)")
+    p.add_argument("file", help="the order file: Taobao/Tmall ExportOrderList.csv, a JD xlsx or the generic template")
+    p.add_argument("--items", help="the Taobao/Tmall item file (ExportOrderDetailList.csv)")
+    p.add_argument("--shop", required=True, help="shop code")
+    p.add_argument("--format", default="auto", choices=["auto", "taobao", "jd", "generic"])
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object: created, updated, duplicates, rejected [{line, reason}]")
     p = add("bench", cmd_bench, "run a benchmark from bench/ (in a temporary data dir unless --data-dir is given)")
     p.add_argument("name", help="benchmark name, or all")
     p.add_argument("--rows", type=int, help="data size (each benchmark has a default)")

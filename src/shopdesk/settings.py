@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "shopdesk.channels",
     "shopdesk.catalog",
     "shopdesk.inventory",
+    "shopdesk.orders",
     "shopdesk.web",
 ]
 
@@ -133,6 +134,8 @@ STATIC_ROOT = Path(os.environ.get("SHOPDESK_STATIC_ROOT") or DATA_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 EXPORT_ROOT = DATA_DIR / "exports"
+# Order imports from the web run in a background thread so the page can show progress; tests run them inline.
+ORDERS_IMPORT_IN_BACKGROUND = os.environ.get("SHOPDESK_IMPORT_IN_BACKGROUND", "1") != "0"
 # Serve static files straight from the apps (no collectstatic needed for `shopdesk demo` / `serve`).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

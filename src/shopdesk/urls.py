@@ -15,6 +15,7 @@ from shopdesk.channels import views as channels_views
 from shopdesk.core import api as core_api
 from shopdesk.core import views as core_views
 from shopdesk.inventory import api as inventory_api
+from shopdesk.orders import api as orders_api
 from shopdesk.staff import api as staff_api
 from shopdesk.staff import views as staff_views
 from shopdesk.web import views as web_views
@@ -40,6 +41,9 @@ router.register("catalog/products", catalog_api.ProductViewSet, basename="produc
 router.register("catalog/skus", catalog_api.SkuViewSet, basename="sku")
 router.register("catalog/listings", catalog_api.ListingViewSet, basename="listing")
 router.register("catalog/price-changes", catalog_api.PriceChangeViewSet, basename="price-change")
+router.register("orders", orders_api.OrderViewSet, basename="order")
+router.register("order-change-requests", orders_api.ChangeRequestViewSet, basename="order-change-request")
+router.register("order-tasks", orders_api.TaskViewSet, basename="order-task")
 
 staff_patterns = ([
     path("", staff_views.staff_list, name="list"),
@@ -73,6 +77,7 @@ urlpatterns = [
     path("shops/", include(channels_patterns)),
     path("inventory/", include("shopdesk.inventory.urls")),
     path("catalog/", include("shopdesk.catalog.urls")),
+    path("orders/", include("shopdesk.orders.urls")),
     path("api/v1/me/", core_api.me, name="api-me"),
     path("api/v1/catalog/import/", catalog_api.ImportView.as_view(), name="api-catalog-import"),
     path("api/v1/catalog/export/", catalog_api.ExportView.as_view(), name="api-catalog-export"),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from shopdesk.channels.models import Shop
+from shopdesk.core.errors import NotAllowed
 from shopdesk.staff.authz import sees_all_shops
 
 
@@ -14,3 +17,11 @@ def shops_visible_to(user):
     if sees_all_shops(user):
         return qs
     return qs.filter(staff__user=user)
+
+
+def check_shop_access(actor, shop) -> None:
+    """People work on the shops assigned to them (店铺分配); managers, administrators and the system on all."""
+    if actor is None or sees_all_shops(actor):
+        return
+    if not shops_visible_to(actor).filter(pk=shop.pk).exists():
+        raise NotAllowed(gettext("Shop %(s)s is not assigned to you.") % {"s": shop.name}, code="shop_not_assigned")

@@ -118,6 +118,39 @@ def created(obj: models.Model, fields: list[str]) -> dict[str, dict[str, Any]]:
     return changes_between({}, snapshot(obj, fields))
 
 
+def build_event(
+    action: str,
+    *,
+    actor,
+    obj: models.Model | None = None,
+    changes: dict | None = None,
+    grant: GrantLike | None = None,
+    reason: str = "",
+    obj_repr: str | None = None,
+) -> AuditEvent:
+    """An unsaved audit row; `record_event` saves one, `record_events` saves many at once (bulk imports).
+    `obj_repr` skips rendering the object when the caller already knows its name."""
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent(
+        occurred_at=clock.now(),
+        actor=actor if is_user else None,
+        actor_label=actor.get_username() if is_user else SYSTEM,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=obj_repr[:200] if obj_repr is not None else _repr(obj),
+        changes=_mask_personal_data(changes or {}),
+        stand_in_role=getattr(grant, "stand_in_role", "") or "",
+        reason=reason[:500],
+        request_id=context.get_request_id(),
+    )
+
+
+def _require_transaction(action: str) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise AuditWriteOutsideTransaction(f"audit event {action!r} must be written inside transaction.atomic")
+
+
 def record_event(
     action: str,
     *,
@@ -128,19 +161,14 @@ def record_event(
     reason: str = "",
 ) -> AuditEvent:
     """Write one audit row in the current transaction. `actor` is a user or None for the system."""
-    if not transaction.get_connection().in_atomic_block:
-        raise AuditWriteOutsideTransaction(f"audit event {action!r} must be written inside transaction.atomic")
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEvent.objects.create(
-        occurred_at=clock.now(),
-        actor=actor if is_user else None,
-        actor_label=actor.get_username() if is_user else SYSTEM,
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        object_repr=_repr(obj),
-        changes=_mask_personal_data(changes or {}),
-        stand_in_role=getattr(grant, "stand_in_role", "") or "",
-        reason=reason[:500],
-        request_id=context.get_request_id(),
-    )
+    _require_transaction(action)
+    event = build_event(action, actor=actor, obj=obj, changes=changes, grant=grant, reason=reason)
+    event.save(force_insert=True)
+    return event
+
+
+def record_events(events: list[AuditEvent], batch_size: int = 1000) -> None:
+    """Write rows made by `build_event` in one statement per batch, in the current transaction."""
+    if events:
+        _require_transaction(events[0].action)
+        AuditEvent.objects.bulk_create(events, batch_size=batch_size)

@@ -108,6 +108,52 @@ def reserve(sku, quantity: int, reference: str, *, warehouse: Warehouse | None =
     return ReserveResult(False, reason=INSUFFICIENT)
 
 
+def warehouses_for_shop(shop_id: int) -> list[int]:
+    """The active warehouses an order of this shop may ship from, by priority; every active warehouse when none is
+    assigned to the shop."""
+    serving = list(Warehouse.objects.filter(is_active=True, shops=shop_id).order_by("priority", "id")
+                   .values_list("id", flat=True))
+    return serving or list(Warehouse.objects.filter(is_active=True).order_by("priority", "id")
+                           .values_list("id", flat=True))
+
+
+@dataclass(frozen=True)
+class ReserveRequest:
+    sku_id: int
+    quantity: int
+    reference: str
+
+
+def reserve_many(requests: list[ReserveRequest], *, warehouse_ids: list[int]) -> list[Reservation | None]:
+    """Reserve for many order lines at once (imports): for each request one conditional UPDATE per warehouse tried,
+    in the order given, and the Reservation rows in one INSERT. Returns, per request, its Reservation or None when
+    no warehouse had the units. The caller's audit event (the order's) records the reservations; call it inside the
+    caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("reserve_many must run inside the caller's transaction")
+    table = WarehouseStock._meta.db_table
+    sql = (f"UPDATE {table} SET reserved = reserved + %s "  # noqa: S608 (table name from the model)
+           f"WHERE sku_id = %s AND warehouse_id = %s AND on_hand - reserved >= %s")
+    now = clock.now()
+    made: list[Reservation | None] = []
+    with transaction.get_connection().cursor() as cursor:
+        for r in requests:
+            _positive(r.quantity)
+            reservation = None
+            for wh in warehouse_ids:
+                cursor.execute(sql, [r.quantity, r.sku_id, wh, r.quantity])
+                if cursor.rowcount:
+                    reservation = Reservation(sku_id=r.sku_id, warehouse_id=wh, quantity=r.quantity,
+                                              reference=r.reference, created_at=now)
+                    break
+            made.append(reservation)
+    Reservation.objects.bulk_create([r for r in made if r is not None])
+    touched = {r.sku_id for r in made if r is not None}
+    if touched:
+        _changed(*touched)
+    return made
+
+
 @transaction.atomic
 def release(reservation: Reservation, *, actor=None) -> bool:
     """Give the units back (order cancelled). False if the reservation was no longer active (idempotent)."""

@@ -46,6 +46,14 @@ _CATALOG_EDIT = ["catalog.add_product", "catalog.change_product", "catalog.delet
 _CATALOG_PHOTOS = ["catalog.add_productimage", "catalog.change_productimage", "catalog.delete_productimage"]
 _CATALOG_PRICES = ["catalog.change_listing", "catalog.add_pricechange", "catalog.view_pricechange"]
 _CATALOG_MASTER = ["catalog.add_brand", "catalog.add_category", "catalog.change_category"]
+# Orders (订单, product.md §2.3): CS works the order pool; the warehouse moves orders through fulfilment and does the
+# recall tasks changes leave; finance and operations read.
+_ORDERS_VIEW = ["orders.view_order", "orders.view_ordertask", "orders.view_importrun"]
+_ORDERS_WORK = [*_ORDERS_VIEW, "orders.add_order", "orders.import_order", "orders.change_order",
+                "orders.verify_order", "orders.cancel_order", "orders.merge_order", "orders.view_changerequest"]
+_ORDER_TASKS = ["orders.change_ordertask"]
+_ORDER_FULFIL = ["orders.fulfil_order"]
+_ORDER_RULES = ["orders.view_shoporderrules", "orders.change_shoporderrules", "orders.view_unreachablearea"]
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,8 @@ _role(
      VIEW_COST_PRICE, UNMASK_PERSONAL_DATA, EXPORT_PERSONAL_DATA, APPROVE_PRICE_CHANGE, APPROVE_OVER_LIMIT,
      VIEW_ALL_SHOPS, *_CATALOG_VIEW, *_CATALOG_EDIT, *_CATALOG_PHOTOS, *_CATALOG_PRICES, *_CATALOG_MASTER,
      *_WAREHOUSES, *_STOCK_HEALTH, *_STOCK_THRESHOLDS, *_STOCKTAKE, APPROVE_STOCKTAKE, *_RECEIVING, *_TRANSFERS,
-     *_STOCK_REPORTS, *_PERIOD_CLOSE, *_PURCHASING, *_WAREHOUSE_SETUP],
+     *_STOCK_REPORTS, *_PERIOD_CLOSE, *_PURCHASING, *_WAREHOUSE_SETUP, *_ORDERS_WORK, *_ORDER_TASKS, *_ORDER_FULFIL,
+     *_ORDER_RULES],
     max_discount_percent=Decimal("30"), max_shipping_fee_change=Decimal("100"),
 )
 _role(
@@ -85,7 +94,7 @@ _role(
     [_("Plan campaigns and holiday promotions"), _("Adjust prices by season"), _("Analyse traffic and conversion"),
      _("Write the weekly competitor notes")],
     [*_SHOPS, VIEW_COST_PRICE, "staff.view_role", *_CATALOG_VIEW, *_CATALOG_EDIT, *_CATALOG_PHOTOS,
-     *_CATALOG_PRICES, *_STOCK],
+     *_CATALOG_PRICES, *_STOCK, *_ORDERS_VIEW],
     max_discount_percent=Decimal("10"), max_shipping_fee_change=Decimal("20"),
 )
 _role(
@@ -103,7 +112,7 @@ _role(
     "cs_presales", _("Pre-sales customer service"),
     [_("Answer inquiries and guide purchases"), _("Bargain within your authority"),
      _("Verify the order details with the buyer"), _("Note special requests on the order")],
-    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK],
+    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK, *_ORDERS_WORK],
     max_discount_percent=Decimal("5"), max_shipping_fee_change=Decimal("10"),
     tags=frozenset({"cs"}),
 )
@@ -111,7 +120,7 @@ _role(
     "cs_aftersales", _("After-sales customer service"),
     [_("Answer tracking questions"), _("Handle returns, exchanges and refunds"), _("Handle complaints"),
      _("Follow up negative reviews within 48 hours"), _("Make care visits")],
-    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK],
+    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK, *_ORDERS_WORK, *_ORDER_TASKS],
     max_discount_percent=Decimal("5"), max_shipping_fee_change=Decimal("10"),
     tags=frozenset({"cs"}),
 )
@@ -120,7 +129,7 @@ _role(
     [_("Keep the duty roster"), _("Check refunds and disputes in progress every day"),
      _("Prepare the monthly reward/penalty score sheet before payroll"), _("Train the agents")],
     [*_SEE_STAFF, *_SHOPS, UNMASK_PERSONAL_DATA, "core.view_auditevent", "staff.view_standin", *_CATALOG_VIEW,
-     *_STOCK],
+     *_STOCK, *_ORDERS_WORK, *_ORDER_TASKS, *_ORDER_RULES],
     max_discount_percent=Decimal("10"), max_shipping_fee_change=Decimal("20"),
     tags=frozenset({"cs"}),
 )
@@ -129,7 +138,8 @@ _role(
     [_("Count stock and maintain prices, stock and categories"), _("Track bestsellers weekly"),
      _("Enter distributor orders"), _("Reconcile courier fees monthly")],
     [*_SHOPS, VIEW_COST_PRICE, *_CATALOG_VIEW, *_CATALOG_EDIT, *_CATALOG_PHOTOS, *_CATALOG_PRICES,
-     *_CATALOG_MASTER, *_WAREHOUSES, *_STOCK_HEALTH, *_STOCK_THRESHOLDS, *_STOCKTAKE],
+     *_CATALOG_MASTER, *_WAREHOUSES, *_STOCK_HEALTH, *_STOCK_THRESHOLDS, *_STOCKTAKE, *_ORDERS_VIEW,
+     "orders.add_order", "orders.import_order"],
 )
 _role(
     "warehouse", _("Warehouse and logistics"),
@@ -137,12 +147,13 @@ _role(
      _("Count stock and report daily, weekly and monthly")],
     # Stock health too: the keeper reports none, low, overstock and slow-moving stock (000:493).
     [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_WAREHOUSES, *_RECEIVING, *_STOCKTAKE, *_TRANSFERS,
-     *_STOCK_REPORTS, *_STOCK_HEALTH],
+     *_STOCK_REPORTS, *_STOCK_HEALTH, *_ORDERS_VIEW, *_ORDER_TASKS, *_ORDER_FULFIL],
 )
 _role(
     "finance", _("Finance"),
     [_("Track distributor receivables"), _("Reconcile funds weekly"), _("Check courier bills")],
-    [*_SHOPS, VIEW_COST_PRICE, "core.view_auditevent", *_WAREHOUSES, *_STOCK_REPORTS, *_PERIOD_CLOSE],
+    [*_SHOPS, VIEW_COST_PRICE, "core.view_auditevent", *_WAREHOUSES, *_STOCK_REPORTS, *_PERIOD_CLOSE,
+     *_ORDERS_VIEW],
 )
 _role(
     "trade_sales", _("Foreign-trade sales"),

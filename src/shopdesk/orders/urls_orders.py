@@ -1,0 +1,3 @@
+"""Placeholder until the pages land."""
+
+urlpatterns: list = []
