@@ -90,7 +90,7 @@ class Source:
                 raise ImportFileError(gettext("A Taobao/Tmall import needs the item file (ExportOrderDetailList.csv) "
                                               "beside the order file."))
             self._stage_items(summary)
-        total = 0
+        total, rejected_before = 0, summary.rejected_count
         for rec in self._order_iter():
             if isinstance(rec, RowError):
                 summary.reject(rec.line_no, self._where(rec) + rec.reason)
@@ -104,9 +104,11 @@ class Source:
                     "SELECT o.no, o.line FROM o LEFT JOIN i ON i.no = o.no WHERE i.no IS NULL ORDER BY o.line"):
                 summary.reject(line_no, gettext("Order %(no)s has no items in %(file)s.")
                                % {"no": order_no, "file": self.items_path.name})
-            for order_no, line_no in self._stage.execute(
-                    "SELECT i.no, MIN(i.line) FROM i LEFT JOIN o ON o.no = i.no WHERE o.no IS NULL "
-                    "GROUP BY i.no ORDER BY 2"):
+            orphans = [] if summary.rejected_count > rejected_before else self._stage.execute(
+                # items of an order row already rejected are not reported a second time
+                "SELECT i.no, MIN(i.line) FROM i LEFT JOIN o ON o.no = i.no WHERE o.no IS NULL GROUP BY i.no "
+                "ORDER BY 2")
+            for order_no, line_no in orphans:
                 summary.reject(line_no, f"{self.items_path.name}: " + gettext(
                     "Order %(no)s is not in the order file %(file)s.") % {"no": order_no, "file": self.path.name})
         return total
