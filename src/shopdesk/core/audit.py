@@ -118,7 +118,7 @@ def created(obj: models.Model, fields: list[str]) -> dict[str, dict[str, Any]]:
     return changes_between({}, snapshot(obj, fields))
 
 
-def build_event(
+def event_values(
     action: str,
     *,
     actor,
@@ -127,23 +127,26 @@ def build_event(
     grant: GrantLike | None = None,
     reason: str = "",
     obj_repr: str | None = None,
-) -> AuditEvent:
-    """An unsaved audit row; `record_event` saves one, `record_events` saves many at once (bulk imports).
-    `obj_repr` skips rendering the object when the caller already knows its name."""
+    object_type: str | None = None,
+    object_id: object = None,
+) -> dict:
+    """The columns of one audit row (attnames). `obj_repr`, `object_type` and `object_id` let bulk writers name
+    the object without rendering or even instantiating it."""
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEvent(
-        occurred_at=clock.now(),
-        actor=actor if is_user else None,
-        actor_label=actor.get_username() if is_user else SYSTEM,
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        object_repr=obj_repr[:200] if obj_repr is not None else _repr(obj),
-        changes=_mask_personal_data(changes or {}),
-        stand_in_role=getattr(grant, "stand_in_role", "") or "",
-        reason=reason[:500],
-        request_id=context.get_request_id(),
-    )
+    return {
+        "occurred_at": clock.now(),
+        "actor_id": actor.pk if is_user else None,
+        "actor_label": actor.get_username() if is_user else SYSTEM,
+        "action": action,
+        "object_type": object_type if object_type is not None else (
+            obj._meta.label_lower if obj is not None else ""),
+        "object_id": str(object_id) if object_id is not None else (str(obj.pk) if obj is not None else ""),
+        "object_repr": obj_repr[:200] if obj_repr is not None else _repr(obj),
+        "changes": _mask_personal_data(changes or {}),
+        "stand_in_role": getattr(grant, "stand_in_role", "") or "",
+        "reason": reason[:500],
+        "request_id": context.get_request_id(),
+    }
 
 
 def _require_transaction(action: str) -> None:
@@ -162,13 +165,14 @@ def record_event(
 ) -> AuditEvent:
     """Write one audit row in the current transaction. `actor` is a user or None for the system."""
     _require_transaction(action)
-    event = build_event(action, actor=actor, obj=obj, changes=changes, grant=grant, reason=reason)
-    event.save(force_insert=True)
-    return event
+    return AuditEvent.objects.create(**event_values(action, actor=actor, obj=obj, changes=changes, grant=grant,
+                                                    reason=reason))
 
 
-def record_events(events: list[AuditEvent], batch_size: int = 1000) -> None:
-    """Write rows made by `build_event` in one statement per batch, in the current transaction."""
-    if events:
-        _require_transaction(events[0].action)
-        AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+def record_events(rows: list[dict]) -> None:
+    """Write rows made by `event_values` with a few multi-row INSERTs, in the current transaction (bulk imports)."""
+    from shopdesk.core import bulk
+
+    if rows:
+        _require_transaction(rows[0]["action"])
+        bulk.insert_rows(AuditEvent, rows)

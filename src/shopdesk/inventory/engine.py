@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext
 
-from shopdesk.core import audit, clock
+from shopdesk.core import audit, bulk, clock
 from shopdesk.core.errors import Conflict, ServiceError
 from shopdesk.inventory.models import (
     ClosedPeriod,
@@ -124,34 +124,34 @@ class ReserveRequest:
     reference: str
 
 
-def reserve_many(requests: list[ReserveRequest], *, warehouse_ids: list[int]) -> list[Reservation | None]:
+def reserve_many(requests: list[ReserveRequest], *, warehouse_ids: list[int]) -> list[int | None]:
     """Reserve for many order lines at once (imports): for each request one conditional UPDATE per warehouse tried,
-    in the order given, and the Reservation rows in one INSERT. Returns, per request, its Reservation or None when
-    no warehouse had the units. The caller's audit event (the order's) records the reservations; call it inside the
-    caller's transaction."""
+    in the order given, and the Reservation rows in one INSERT. Returns, per request, the new Reservation's id or
+    None when no warehouse had the units. The caller's audit event (the order's) records the reservations; call
+    it inside the caller's transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("reserve_many must run inside the caller's transaction")
     table = WarehouseStock._meta.db_table
     sql = (f"UPDATE {table} SET reserved = reserved + %s "  # noqa: S608 (table name from the model)
            f"WHERE sku_id = %s AND warehouse_id = %s AND on_hand - reserved >= %s")
     now = clock.now()
-    made: list[Reservation | None] = []
+    made: list[dict | None] = []
     with transaction.get_connection().cursor() as cursor:
         for r in requests:
             _positive(r.quantity)
-            reservation = None
+            row = None
             for wh in warehouse_ids:
                 cursor.execute(sql, [r.quantity, r.sku_id, wh, r.quantity])
                 if cursor.rowcount:
-                    reservation = Reservation(sku_id=r.sku_id, warehouse_id=wh, quantity=r.quantity,
-                                              reference=r.reference, created_at=now)
+                    row = {"sku_id": r.sku_id, "warehouse_id": wh, "quantity": r.quantity, "reference": r.reference,
+                           "state": Reservation.State.ACTIVE, "created_at": now, "closed_at": None}
                     break
-            made.append(reservation)
-    Reservation.objects.bulk_create([r for r in made if r is not None])
-    touched = {r.sku_id for r in made if r is not None}
+            made.append(row)
+    ids = iter(bulk.insert_rows(Reservation, [row for row in made if row is not None]))
+    touched = {row["sku_id"] for row in made if row is not None}
     if touched:
         _changed(*touched)
-    return made
+    return [next(ids) if row is not None else None for row in made]
 
 
 @transaction.atomic

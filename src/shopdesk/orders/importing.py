@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.db.models import Q
@@ -29,7 +30,7 @@ from django.utils.translation import gettext
 
 from shopdesk.catalog.selectors import skus_for_channel_codes
 from shopdesk.channels.importers import ImportFileError, LineRecord, OrderRecord, RowError
-from shopdesk.core import audit, clock
+from shopdesk.core import audit, bulk, clock
 from shopdesk.inventory import engine
 from shopdesk.orders import flows, risk, verification
 from shopdesk.orders.models import ImportRun, Order, OrderLine, ShopOrderRules, Status, UnreachableArea
@@ -201,10 +202,17 @@ def reference(shop, order_no: str) -> str:
     return f"{shop.code}:{order_no}"[:80]
 
 
-def _order_from(rec: OrderRecord, shop, now) -> Order:
+class Draft(SimpleNamespace):
+    """A new order before it is written: the Order's columns as attributes (cheaper than a model instance when an
+    import writes tens of thousands; the review and risk rules read it like an Order)."""
+
+    pk = None
+
+
+def _order_from(rec: OrderRecord, shop, now) -> Draft:
     lines_total = sum((ln.unit_price * ln.quantity for ln in rec.lines), Decimal("0"))
-    return Order(
-        shop=shop, platform_order_no=rec.platform_order_no, status=_PLATFORM_TO_STATUS[rec.status],
+    return Draft(
+        shop_id=shop.pk, platform_order_no=rec.platform_order_no, status=_PLATFORM_TO_STATUS[rec.status],
         platform_status=rec.platform_status[:40], buyer_platform_id=rec.buyer_platform_id[:80],
         buyer_name=rec.buyer_name[:60], mobile=rec.mobile[:20], landline=rec.landline[:30],
         province=rec.province[:30], city=rec.city[:30], district=rec.district[:30],
@@ -215,7 +223,9 @@ def _order_from(rec: OrderRecord, shop, now) -> Order:
         invoice_title=rec.invoice_title[:100], greeting_card=rec.greeting_card[:200],
         delivery_wish=rec.delivery_wish[:100], chosen_carrier=rec.chosen_carrier[:40],
         carrier=rec.carrier_name[:40], tracking_no=rec.tracking_no[:40], is_cod=rec.is_cod,
-        close_reason=rec.close_reason[:200], created_at=now, updated_at=now,
+        close_reason=rec.close_reason[:200], created_at=now, updated_at=now, source="import", out_of_stock=False,
+        has_unmapped=False, address_incomplete=False, unreachable=False, risk_flagged=False, risk_reasons=[],
+        review_reasons=[], on_hold=False, verified_at=None, verified_by_id=None,
     )
 
 
@@ -260,7 +270,7 @@ def apply_review(order: Order, ctx: Context, *, now) -> None:
     if order.status == Status.PAID and not order.review_reasons:
         order.status = Status.VERIFIED
         order.verified_at = now
-        order.verified_by = None
+        order.verified_by_id = None
 
 
 def write_chunk(records: list[OrderRecord], ctx: Context, summary: Summary, *, actor=None, source: str = "import",
@@ -327,16 +337,18 @@ def write_chunk(records: list[OrderRecord], ctx: Context, summary: Summary, *, a
     for order in orders:
         if order.status == Status.PAID:
             apply_review(order, ctx, now=now)
-    Order.objects.bulk_create(orders, batch_size=CHUNK)
+    for order, new_id in zip(orders, bulk.insert_rows(Order, [vars(o) for o in orders]), strict=True):
+        order.pk = new_id
 
     lines = []
     for i, (rec, order) in enumerate(zip(new, orders, strict=True)):
         for j, ln in enumerate(rec.lines):
             sku = ctx.skus.get(ln.channel_sku_code)
-            lines.append(OrderLine(order=order, sku=sku, channel_sku_code=ln.channel_sku_code[:80],
-                                   title=ln.title[:200], properties=ln.properties[:200], quantity=ln.quantity,
-                                   unit_price=ln.unit_price, reservation=by_line.get((i, j))))
-    OrderLine.objects.bulk_create(lines, batch_size=CHUNK * 2)
+            lines.append({"order_id": order.pk, "sku_id": sku.pk if sku is not None else None,
+                          "channel_sku_code": ln.channel_sku_code[:80], "title": ln.title[:200],
+                          "properties": ln.properties[:200], "quantity": ln.quantity, "unit_price": ln.unit_price,
+                          "reservation_id": by_line.get((i, j))})
+    bulk.insert_rows(OrderLine, lines)
 
     events = []
     for order in orders:
@@ -345,12 +357,13 @@ def write_chunk(records: list[OrderRecord], ctx: Context, summary: Summary, *, a
             changes["risk"] = {"before": None, "after": [r["code"] for r in order.risk_reasons]}
         if order.review_reasons:
             changes["review"] = {"before": None, "after": order.review_reasons}
-        events.append(audit.build_event(f"orders.{source}_create", actor=actor, obj=order, changes=changes,
-                                        obj_repr=order.platform_order_no))
+        events.append(audit.event_values(f"orders.{source}_create", actor=actor, changes=changes,
+                                         obj_repr=order.platform_order_no, object_type="orders.order",
+                                         object_id=order.pk))
     audit.record_events(events)
     summary.created += len(orders)
     if keep:
-        summary.orders.extend(orders)
+        summary.orders.extend(Order.objects.filter(pk__in=[o.pk for o in orders]).select_related("shop"))
 
 
 def _flag_history(flags: dict, actor) -> None:

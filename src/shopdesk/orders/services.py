@@ -144,9 +144,9 @@ def _reserve_missing(order: Order) -> None:
     made = engine.reserve_many([engine.ReserveRequest(line.sku_id, line.quantity,
                                                       importing.reference(order.shop, order.platform_order_no))
                                 for line in missing], warehouse_ids=ctx.warehouse_ids) if missing else []
-    for line, reservation in zip(missing, made, strict=True):
-        if reservation is not None:
-            line.reservation = reservation
+    for line, reservation_id in zip(missing, made, strict=True):
+        if reservation_id is not None:
+            line.reservation_id = reservation_id
             line.save(update_fields=["reservation"])
     order.out_of_stock = any(r is None for r in made)
 
