@@ -205,6 +205,9 @@ SPECTACULAR_SETTINGS = {
         "StocktakeStateEnum": "shopdesk.inventory.models.Stocktake.State",
         "ListingStatusEnum": "shopdesk.catalog.models.ListingStatus",
         "PriceChangeStatusEnum": "shopdesk.catalog.models.PriceChangeStatus",
+        "OrderStatusEnum": "shopdesk.orders.models.Status",
+        "OrderChangeRequestStateEnum": "shopdesk.orders.models.ChangeRequest.State",
+        "OrderTaskStateEnum": "shopdesk.orders.models.OrderTask.State",
     },
 }
 

@@ -61,7 +61,7 @@ def _may_unmask(context) -> bool:
     return bool(context.get("unmask"))
 
 
-class LineSerializer(serializers.ModelSerializer):
+class OrderLineSerializer(serializers.ModelSerializer):
     sku = serializers.CharField(source="sku.code", default=None, read_only=True)
     reserved_in = serializers.SerializerMethodField()
 
@@ -82,7 +82,7 @@ class OrderSerializer(serializers.ModelSerializer):
     landline = serializers.SerializerMethodField()
     address = serializers.SerializerMethodField()
     flags = serializers.SerializerMethodField()
-    lines = LineSerializer(many=True, read_only=True)
+    lines = OrderLineSerializer(many=True, read_only=True)
 
     class Meta:
         model = Order
@@ -109,13 +109,7 @@ class OrderSerializer(serializers.ModelSerializer):
         return [f for f in FLAGS[:5] if getattr(o, f)]
 
 
-class NoteSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    text = serializers.CharField()
-    created_at = serializers.DateTimeField()
-
-
-class TaskSerializer(serializers.ModelSerializer):
+class OrderTaskSerializer(serializers.ModelSerializer):
     order = serializers.CharField(source="order.platform_order_no", read_only=True)
     order_id = serializers.IntegerField(read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
@@ -125,7 +119,7 @@ class TaskSerializer(serializers.ModelSerializer):
         fields = ["id", "order_id", "order", "kind", "kind_label", "state", "role", "note", "created_at", "done_at"]
 
 
-class ChangeRequestSerializer(serializers.ModelSerializer):
+class OrderChangeRequestSerializer(serializers.ModelSerializer):
     order = serializers.CharField(source="order.platform_order_no", read_only=True)
     order_id = serializers.IntegerField(read_only=True)
     requested_by = serializers.CharField(source="requested_by.username", default=None, read_only=True)
@@ -142,8 +136,8 @@ class OrderDetailSerializer(OrderSerializer):
     risk_reasons = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
     notes = serializers.SerializerMethodField()
-    tasks = TaskSerializer(many=True, read_only=True)
-    change_requests = ChangeRequestSerializer(many=True, read_only=True)
+    tasks = OrderTaskSerializer(many=True, read_only=True)
+    change_requests = OrderChangeRequestSerializer(many=True, read_only=True)
     change_case = serializers.SerializerMethodField()
 
     class Meta(OrderSerializer.Meta):
@@ -173,7 +167,7 @@ class OrderDetailSerializer(OrderSerializer):
         return {"code": case.code, "allowed": case.allowed, "explanation": case.explanation}
 
 
-class LineInput(serializers.Serializer):
+class OrderLineInput(serializers.Serializer):
     channel_sku_code = serializers.CharField(max_length=80, allow_blank=True)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     properties = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -208,7 +202,7 @@ class OrderInput(serializers.Serializer):
     delivery_wish = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     chosen_carrier = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     is_cod = serializers.BooleanField(default=False)
-    lines = LineInput(many=True, allow_empty=False)
+    lines = OrderLineInput(many=True, allow_empty=False)
 
     def validate(self, data):
         if not data.get("mobile") and not data.get("landline"):
@@ -226,7 +220,7 @@ class OrderInput(serializers.Serializer):
         if paid is None:
             paid = goods + d["shipping_fee"] if d["status"] == "paid" else 0
         ordered_at = d.get("ordered_at") or clock.now()
-        paid_at = d.get("paid_at") or (clock.now() if d["status"] == "paid" else None)
+        paid_at = d.get("paid_at")  # unknown: the writer stamps it after the risk rules (no false "paid at once")
         return OrderRecord(
             line_no=1, platform_order_no=d["platform_order_no"], status=d["status"], platform_status="",
             buyer_platform_id=d["buyer_platform_id"], buyer_name=d["buyer_name"], mobile=d["mobile"],
@@ -238,15 +232,15 @@ class OrderInput(serializers.Serializer):
             is_cod=d["is_cod"], lines=lines)
 
 
-class ReasonInput(serializers.Serializer):
+class OrderReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
-class OptionalReasonInput(serializers.Serializer):
+class OrderOptionalReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class AddressInput(serializers.Serializer):
+class OrderAddressInput(serializers.Serializer):
     buyer_name = serializers.CharField(max_length=60)
     mobile = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     landline = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
@@ -257,37 +251,37 @@ class AddressInput(serializers.Serializer):
     postcode = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
 
 
-class RequestsInput(serializers.Serializer):
+class OrderRequestsInput(serializers.Serializer):
     invoice_title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     greeting_card = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     delivery_wish = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     chosen_carrier = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
 
 
-class NoteInput(serializers.Serializer):
+class OrderNoteInput(serializers.Serializer):
     text = serializers.CharField(max_length=400)
     flagged = serializers.BooleanField(default=True)
 
 
-class MoneyInput(serializers.Serializer):
+class OrderMoneyInput(serializers.Serializer):
     value = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     reason = serializers.CharField(max_length=300)
 
 
-class SplitInput(serializers.Serializer):
+class OrderSplitInput(serializers.Serializer):
     quantities = serializers.DictField(child=serializers.IntegerField(min_value=0),
                                        help_text="{line id: quantity to move to the new order}")
 
 
-class MergeInput(serializers.Serializer):
+class OrderMergeInput(serializers.Serializer):
     orders = serializers.ListField(child=serializers.IntegerField(), min_length=2)
 
 
-class PrintInput(serializers.Serializer):
+class OrderPrintInput(serializers.Serializer):
     batch = serializers.CharField(max_length=40)
 
 
-class ShipInput(serializers.Serializer):
+class OrderShipInput(serializers.Serializer):
     carrier = serializers.CharField(max_length=40)
     tracking_no = serializers.CharField(max_length=40)
 
@@ -361,7 +355,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
             data = dict(s.validated_data)
         result = func(actor=request.user, order=order, **data, **extra)
         if isinstance(result, ChangeRequest):
-            return Response({"change_request": ChangeRequestSerializer(result).data,
+            return Response({"change_request": OrderChangeRequestSerializer(result).data,
                              "order": self._detail(order)}, status=status.HTTP_202_ACCEPTED)
         return Response(self._detail(result if isinstance(result, Order) else order))
 
@@ -375,10 +369,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def verify(self, request, pk=None):
         return self._run(request, services.verify_order)
 
-    @extend_schema(request=ReasonInput, responses=OrderDetailSerializer)
+    @extend_schema(request=OrderReasonInput, responses=OrderDetailSerializer)
     @action(detail=True, methods=["post"])
     def unverify(self, request, pk=None):
-        return self._run(request, services.unverify_order, ReasonInput)
+        return self._run(request, services.unverify_order, OrderReasonInput)
 
     @extend_schema(request=None, responses=OrderDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -390,53 +384,53 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def remind(self, request, pk=None):
         return self._run(request, services.remind_payment)
 
-    @extend_schema(request=ReasonInput, responses=OrderDetailSerializer)
+    @extend_schema(request=OrderReasonInput, responses=OrderDetailSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        return self._run(request, services.cancel_order, ReasonInput)
+        return self._run(request, services.cancel_order, OrderReasonInput)
 
-    @extend_schema(request=AddressInput, responses=OrderDetailSerializer)
+    @extend_schema(request=OrderAddressInput, responses=OrderDetailSerializer)
     @action(detail=True, methods=["post"], url_path="change-address")
     def change_address(self, request, pk=None):
-        return self._run(request, services.change_address, AddressInput)
+        return self._run(request, services.change_address, OrderAddressInput)
 
-    @extend_schema(request=RequestsInput, responses=OrderDetailSerializer)
+    @extend_schema(request=OrderRequestsInput, responses=OrderDetailSerializer)
     @action(detail=True, methods=["post"], url_path="change-requests")
     def change_requests(self, request, pk=None):
-        return self._run(request, services.change_requests, RequestsInput)
+        return self._run(request, services.change_requests, OrderRequestsInput)
 
-    @extend_schema(request=NoteInput, responses=OrderDetailSerializer)
+    @extend_schema(request=OrderNoteInput, responses=OrderDetailSerializer)
     @action(detail=True, methods=["post"])
     def notes(self, request, pk=None):
         order = self.get_object()
-        s = NoteInput(data=request.data)
+        s = OrderNoteInput(data=request.data)
         s.is_valid(raise_exception=True)
         services.add_note(actor=request.user, order=order, **s.validated_data)
         return Response(self._detail(order), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=MoneyInput, responses=OrderDetailSerializer,
+    @extend_schema(request=OrderMoneyInput, responses=OrderDetailSerializer,
                    description="Within your authority the discount applies (200); beyond it a change request waits "
                                "for the manager (202).")
     @action(detail=True, methods=["post"])
     def discount(self, request, pk=None):
-        s = MoneyInput(data=request.data)
+        s = OrderMoneyInput(data=request.data)
         s.is_valid(raise_exception=True)
         return self._run(request, services.change_discount, discount=s.validated_data["value"],
                          reason=s.validated_data["reason"])
 
-    @extend_schema(request=MoneyInput, responses=OrderDetailSerializer)
+    @extend_schema(request=OrderMoneyInput, responses=OrderDetailSerializer)
     @action(detail=True, methods=["post"], url_path="shipping-fee")
     def shipping_fee(self, request, pk=None):
-        s = MoneyInput(data=request.data)
+        s = OrderMoneyInput(data=request.data)
         s.is_valid(raise_exception=True)
         return self._run(request, services.change_shipping_fee, shipping_fee=s.validated_data["value"],
                          reason=s.validated_data["reason"])
 
-    @extend_schema(request=SplitInput, responses=OrderDetailSerializer)
+    @extend_schema(request=OrderSplitInput, responses=OrderDetailSerializer)
     @action(detail=True, methods=["post"])
     def split(self, request, pk=None):
         order = self.get_object()
-        s = SplitInput(data=request.data)
+        s = OrderSplitInput(data=request.data)
         s.is_valid(raise_exception=True)
         try:
             quantities = {int(k): v for k, v in s.validated_data["quantities"].items()}
@@ -445,20 +439,20 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         part = services.split_order(actor=request.user, order=order, quantities=quantities)
         return Response(self._detail(part), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=MergeInput, responses=OrderDetailSerializer)
+    @extend_schema(request=OrderMergeInput, responses=OrderDetailSerializer)
     @action(detail=False, methods=["post"])
     def merge(self, request):
-        s = MergeInput(data=request.data)
+        s = OrderMergeInput(data=request.data)
         s.is_valid(raise_exception=True)
         orders = list(self.get_queryset().filter(pk__in=s.validated_data["orders"]))
         if len(orders) != len(set(s.validated_data["orders"])):
             return Response({"detail": "Unknown order.", "code": "not_found"}, status=status.HTTP_404_NOT_FOUND)
         return Response(self._detail(services.merge_orders(actor=request.user, orders=orders)))
 
-    @extend_schema(request=PrintInput, responses=OrderDetailSerializer)
+    @extend_schema(request=OrderPrintInput, responses=OrderDetailSerializer)
     @action(detail=True, methods=["post"])
     def print(self, request, pk=None):
-        return self._run(request, services.mark_printed, PrintInput)
+        return self._run(request, services.mark_printed, OrderPrintInput)
 
     @extend_schema(request=None, responses=OrderDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -470,10 +464,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def pack(self, request, pk=None):
         return self._run(request, services.mark_packed)
 
-    @extend_schema(request=ShipInput, responses=OrderDetailSerializer)
+    @extend_schema(request=OrderShipInput, responses=OrderDetailSerializer)
     @action(detail=True, methods=["post"])
     def ship(self, request, pk=None):
-        return self._run(request, services.ship_order, ShipInput)
+        return self._run(request, services.ship_order, OrderShipInput)
 
     @extend_schema(request=None, responses=OrderDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -485,17 +479,17 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def complete(self, request, pk=None):
         return self._run(request, services.complete_order)
 
-    @extend_schema(request=ReasonInput, responses=OrderDetailSerializer)
+    @extend_schema(request=OrderReasonInput, responses=OrderDetailSerializer)
     @action(detail=True, methods=["post"], url_path="after-sales")
     def after_sales(self, request, pk=None):
-        return self._run(request, services.move_to_after_sales, ReasonInput)
+        return self._run(request, services.move_to_after_sales, OrderReasonInput)
 
 
 class ChangeRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Discount and shipping-fee changes beyond a person's authority. `state` filters; approve/reject need the
     approval permission and nobody decides their own request."""
 
-    serializer_class = ChangeRequestSerializer
+    serializer_class = OrderChangeRequestSerializer
     permission_classes = [RequirePerms]
     required_perms = {"list": ["orders.view_changerequest"], "retrieve": ["orders.view_changerequest"],
                       "approve": [APPROVE_OVER_LIMIT], "reject": [APPROVE_OVER_LIMIT]}
@@ -505,29 +499,29 @@ class ChangeRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     def get_queryset(self):
         return selectors.change_requests(self.request.user).order_by("-requested_at", "-id")
 
-    @extend_schema(request=OptionalReasonInput, responses=ChangeRequestSerializer)
+    @extend_schema(request=OrderOptionalReasonInput, responses=OrderChangeRequestSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        s = OptionalReasonInput(data=request.data)
+        s = OrderOptionalReasonInput(data=request.data)
         s.is_valid(raise_exception=True)
         result = services.approve_change_request(actor=request.user, request=self.get_object(),
                                                  reason=s.validated_data["reason"])
-        return Response(ChangeRequestSerializer(result).data)
+        return Response(OrderChangeRequestSerializer(result).data)
 
-    @extend_schema(request=ReasonInput, responses=ChangeRequestSerializer)
+    @extend_schema(request=OrderReasonInput, responses=OrderChangeRequestSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        s = ReasonInput(data=request.data)
+        s = OrderReasonInput(data=request.data)
         s.is_valid(raise_exception=True)
         result = services.reject_change_request(actor=request.user, request=self.get_object(),
                                                 reason=s.validated_data["reason"])
-        return Response(ChangeRequestSerializer(result).data)
+        return Response(OrderChangeRequestSerializer(result).data)
 
 
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Tasks order changes leave: recall paperwork or a parcel (warehouse), refund (after-sales)."""
 
-    serializer_class = TaskSerializer
+    serializer_class = OrderTaskSerializer
     permission_classes = [RequirePerms]
     required_perms = {"list": ["orders.view_ordertask"], "retrieve": ["orders.view_ordertask"],
                       "done": ["orders.change_ordertask"]}
@@ -537,10 +531,10 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         return selectors.tasks(self.request.user).order_by("state", "created_at", "id")
 
-    @extend_schema(request=OptionalReasonInput, responses=TaskSerializer)
+    @extend_schema(request=OrderOptionalReasonInput, responses=OrderTaskSerializer)
     @action(detail=True, methods=["post"])
     def done(self, request, pk=None):
-        s = OptionalReasonInput(data=request.data)
+        s = OrderOptionalReasonInput(data=request.data)
         s.is_valid(raise_exception=True)
         task = services.complete_task(actor=request.user, task=self.get_object(), note=s.validated_data["reason"])
-        return Response(TaskSerializer(task).data)
+        return Response(OrderTaskSerializer(task).data)

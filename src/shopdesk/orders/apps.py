@@ -15,3 +15,7 @@ class OrdersConfig(AppConfig):
             "mobile": masking.mask_phone, "landline": masking.mask_phone, "buyer_name": masking.mask_name,
             "address_detail": lambda value: masking.mask_address("", "", "", value),
         })
+
+        from shopdesk.orders.workbench import register_tiles
+
+        register_tiles()

@@ -15,9 +15,12 @@ FORMATS = [
     ("generic", _("ShopDesk template (other platforms)")),
 ]
 
+# The platform exports only fit shops of their platform (the generic template fits every shop).
+PLATFORMS_OF_FORMAT = {"taobao": ("taobao", "tmall"), "jd": ("jd",)}
+
 
 class ImportForm(forms.Form):
-    shop = forms.ModelChoiceField(label=_("Shop"), queryset=None, empty_label=None)
+    shop = forms.ModelChoiceField(label=_("Shop"), queryset=None)
     format = forms.ChoiceField(label=_("Format"), choices=FORMATS, initial="auto")
     file = forms.FileField(label=_("Order file"),
                            help_text=_("Taobao/Tmall: ExportOrderList.csv; JD: the .xlsx or .csv order export; "
@@ -30,11 +33,18 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["shop"].queryset = shops
         self.fields["shop"].label_from_instance = lambda shop: f"{shop.name} ({shop.code})"
+        if len(shops) == 1:  # one shop: nothing to choose; several: the person must choose (no silent default)
+            self.fields["shop"].empty_label = None
 
     def clean(self):
         data = super().clean()
-        if data.get("format") == "taobao" and not data.get("items_file"):
+        fmt, shop = data.get("format"), data.get("shop")
+        if fmt == "taobao" and not data.get("items_file"):
             self.add_error("items_file", _("A Taobao/Tmall import needs the item file (ExportOrderDetailList.csv)."))
+        platforms = PLATFORMS_OF_FORMAT.get(fmt)
+        if shop is not None and platforms and shop.platform not in platforms:
+            self.add_error("format", _("%(shop)s is a %(platform)s shop: this format is not its platform's export.")
+                           % {"shop": shop.name, "platform": shop.get_platform_display()})
         return data
 
 

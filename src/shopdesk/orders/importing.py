@@ -316,6 +316,9 @@ def write_chunk(records: list[OrderRecord], ctx: Context, summary: Summary, *, a
         if i in flags:
             orders[i].risk_flagged, orders[i].risk_reasons = True, flags[i]
     _flag_history({k: v for k, v in flags.items() if isinstance(k, tuple)}, actor)
+    for order in orders:
+        if order.status != Status.UNPAID and order.paid_at is None:
+            order.paid_at = now  # entered without a payment time (API, by hand): paid when it was entered
 
     # Reserve the paid orders' lines: one conditional UPDATE each (never oversells).
     requests, owners = [], []

@@ -39,9 +39,9 @@ TAB_LABELS = {
     "after_sales": _("After-sales"), "cancelled": _("Cancelled"), "exceptions": _("Exceptions"),
 }
 CASE_TITLES = {
-    "edit": _("Changed directly"), "recall_paperwork": _("The warehouse recalls the paperwork"),
-    "recall_parcel": _("The warehouse recalls the parcel"), "after_sales": _("Not possible: already shipped"),
-    "closed": _("Not possible: the order is closed"),
+    "edit": _("Handled directly"), "recall_paperwork": _("Warehouse recall: paperwork"),
+    "recall_parcel": _("Warehouse recall: parcel"), "after_sales": _("Refused: already shipped"),
+    "closed": _("Refused: the order is closed"),
 }
 # Exception columns -> the code verification.REASONS / ACTIONS know them by.
 EXCEPTION_CODES = {"address_incomplete": "address_incomplete", "unreachable": "unreachable",
@@ -105,7 +105,7 @@ def order_list(request):
         request, selectors.orders_visible_to(user).prefetch_related(lines),
         columns=[Column("no", _("Order number")), Column("shop", _("Shop")), Column("buyer", _("Buyer account")),
                  Column("receiver", _("Receiver")), Column("items", _("Items")),
-                 Column("paid", _("Paid"), "paid_amount", "num"), Column("status", _("Status")),
+                 Column("paid", _("Amount paid"), "paid_amount", "num"), Column("status", _("Status")),
                  Column("flags", _("Flags")), Column("ordered", _("Ordered at"), "ordered_at")],
         tabs=[Tab(key, TAB_LABELS.get(key, key), q) for key, q in selectors.order_tabs_q().items()],
         filterset_class=OrderFilter, row_template="orders/rows/order.html", default_sort="-ordered_at",
@@ -196,13 +196,25 @@ def _field_label(name: str) -> str:
         return name
 
 
+def _value(value) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
 def _timeline(order: Order) -> list[dict]:
     rows = []
     for event in selectors.timeline(order):
-        changes = [{"field": _field_label(k), "before": v.get("before"), "after": v.get("after")}
+        changes = [{"field": _field_label(k), "before": _value(v.get("before")), "after": _value(v.get("after"))}
                    for k, v in (event.changes or {}).items() if isinstance(v, dict)]
+        # Stage-aware changes record which case of 003:554 applied as their reason.
+        reason = str(CASE_TITLES[event.reason]) if event.reason in CASE_TITLES else event.reason
         rows.append({"time": event.occurred_at, "actor": event.actor_label, "action": event.action,
-                     "label": ACTION_LABELS.get(event.action, event.action), "reason": event.reason,
+                     "label": ACTION_LABELS.get(event.action, event.action), "reason": reason,
                      "changes": changes, "created": event.action.endswith("_create")})
     return rows
 
@@ -350,13 +362,13 @@ def order_remind(request, pk):
 # --- changes by stage (003:554) -------------------------------------------------------------------------------------
 
 
-def _change_page(request, order: Order, form, title, *, case=None, notes=(), intro="", submit_label="",
+def _change_page(request, order: Order, form, title, *, case=None, notes=(), refusal="", intro="", submit_label="",
                  danger=False, **extra):
     """A form page about one order: what the order is, which case of 003:554 applies, then the form; when the case
-    refuses the change, the refusal and the way out (after-sales) instead of the form."""
-    refused = case is not None and not case.allowed
+    (or `refusal`) refuses the change, the refusal and the way out (after-sales) instead of the form."""
+    refused = bool(refusal) or (case is not None and not case.allowed)
     return render(request, "orders/order_form.html", {
-        "order": order, "form": form, "title": title, "case": case,
+        "order": order, "form": form, "title": title, "case": case, "refusal": refusal,
         "case_title": CASE_TITLES.get(case.code, "") if case else "", "case_notes": list(notes),
         "refused": refused, "intro": intro, "submit_label": submit_label, "danger": danger,
         "cancel_url": _detail(order), "buyer": _buyer(order, False),
@@ -366,9 +378,11 @@ def _change_page(request, order: Order, form, title, *, case=None, notes=(), int
     })
 
 
-def _case_notes(order: Order, case: flows.ChangeCase) -> list[str]:
+def _case_notes(order: Order, case: flows.ChangeCase, *, cancelling: bool = False) -> list[str]:
     notes = []
-    if case.task:
+    if case.task and cancelling:
+        notes.append(gettext("When you cancel, the warehouse gets the recall task so that nothing leaves."))
+    elif case.task:
         notes.append(gettext("The order is held until the warehouse has done the recall task."))
     return notes
 
@@ -485,7 +499,7 @@ def change_money(request, pk):
 def cancel(request, pk):
     order = _order(request, pk)
     case = flows.change_case(order.status)
-    notes = _case_notes(order, case)
+    notes = _case_notes(order, case, cancelling=True)
     if order.status != S.UNPAID and order.paid_amount > 0:
         notes.append(gettext("The buyer paid %(amount)s yuan: after-sales gets a task to refund it.")
                      % {"amount": order.paid_amount})
@@ -516,8 +530,11 @@ def after_sales(request, pk):
         else:
             messages.success(request, gettext("Order %(no)s moved to after-sales.") % {"no": order.platform_order_no})
             return redirect(_detail(order))
+    refusal = "" if order.status in flows.TRANSITIONS["after_sales"][0] else gettext(
+        "Only shipped, delivered or completed orders move to after-sales; before shipping, change or cancel the "
+        "order instead.")
     return _change_page(request, order, form, gettext("After-sales case for %(no)s") % {
-        "no": order.platform_order_no},
+        "no": order.platform_order_no}, refusal=refusal,
         intro=gettext("For returns, exchanges, refunds and address problems after shipping. Say what the buyer "
                       "wants."), submit_label=gettext("Move to after-sales"))
 
@@ -539,9 +556,12 @@ def split(request, pk):
             messages.success(request, gettext("Order %(no)s split: the new order is %(part)s.") % {
                 "no": order.platform_order_no, "part": part.platform_order_no})
             return redirect(_detail(part))
+    refusal = "" if order.status in selectors.WAITING and not order.on_hold else gettext(
+        "Only paid orders that are not printed or on hold can be split.")
     return _change_page(request, order, form, gettext("Split order %(no)s") % {"no": order.platform_order_no},
-                        intro=gettext("Enter how many units of each line move to a new order (for partial stock "
-                                      "or another warehouse). Something must stay on this order."),
+                        refusal=refusal,
+                        intro=gettext("Enter how many units of each line move to a new order (for partial stock or "
+                                      "another warehouse). Something must stay on this order."),
                         submit_label=gettext("Split"))
 
 

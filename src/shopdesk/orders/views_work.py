@@ -33,8 +33,8 @@ from django.views.decorators.http import require_POST
 from shopdesk.channels.selectors import shops_visible_to
 from shopdesk.core import clock
 from shopdesk.core.errors import ServiceError
-from shopdesk.orders import risk, selectors, services
-from shopdesk.orders.forms_work import AreaForm, ImportForm, RulesForm
+from shopdesk.orders import importing, risk, selectors, services
+from shopdesk.orders.forms_work import FORMATS, AreaForm, ImportForm, RulesForm
 from shopdesk.orders.models import ChangeRequest, ImportRun, OrderNote, OrderTask, ShopOrderRules, UnreachableArea
 from shopdesk.orders.verification import ACTIONS, REASONS
 from shopdesk.staff.roles import APPROVE_OVER_LIMIT, role_name
@@ -53,7 +53,7 @@ FLAG_REASONS = {"out_of_stock": "out_of_stock", "has_unmapped": "unmapped", "add
 TASK_ROLES = ("warehouse", "cs_aftersales")
 
 
-# --- helpers ---------------------------------------------------------------------------------------------------------
+# --- helpers ----------------------------------------------------------------------------------------------------------
 
 
 def elapsed(since: datetime | None, now: datetime | None = None) -> str:
@@ -116,10 +116,12 @@ def _with_no(order, message: str) -> str:
 
 
 def _order_cells(row) -> None:
-    row.waited = elapsed(row.ordered_at)
+    """Unpaid orders wait since they were placed; paid ones since they were paid."""
+    row.waited = elapsed(row.paid_at or row.ordered_at)
+    row.amount_due = row.goods_amount + row.shipping_fee
 
 
-# --- import ----------------------------------------------------------------------------------------------------------
+# --- import -----------------------------------------------------------------------------------------------------------
 
 
 def _run_import(user, shop, path, items, fmt, run, *, background: bool) -> None:
@@ -180,8 +182,15 @@ def import_template_csv(request):
     return _download(generic.template_csv(), "order-import-template.csv", "text/csv; charset=utf-8")
 
 
+def _format_label(run: ImportRun) -> None:
+    run.format_label = str(dict(FORMATS).get(run.format, run.format))
+
+
 def _progress_context(run: ImportRun) -> dict:
-    return {"run": run, "running": run.state == ImportRun.State.RUNNING, "rejected": run.rejected or []}
+    _format_label(run)
+    rejected = run.rejected or []
+    return {"run": run, "running": run.state == ImportRun.State.RUNNING, "rejected": rejected,
+            "rejected_truncated": len(rejected) >= importing.MAX_REPORTED}
 
 
 @permission_required("orders.view_importrun", raise_exception=True)
@@ -205,7 +214,8 @@ def import_history(request):
         columns=[Column("started", _("Started"), "started_at"), Column("shop", _("Shop"), "shop__code"),
                  Column("file", _("File"), "file_name"), Column("format", _("Format"), "format"),
                  Column("state", _("State"), "state"), Column("total", _("Orders in file"), "total", "num"),
-                 Column("created", _("Created"), "created", "num"), Column("updated", _("Updated"), "updated", "num"),
+                 Column("created", _("New orders"), "created", "num"),
+                 Column("updated", _("Updated"), "updated", "num"),
                  Column("duplicates", _("Duplicates"), "duplicates", "num"), Column("who", _("Started by"))],
         tabs=[Tab("all", _("All"), Q()), Tab("running", _("Running"), Q(state=S.RUNNING)),
               Tab("done", _("Done"), Q(state=S.DONE)), Tab("rejected", _("Rejected"), Q(state=S.REJECTED)),
@@ -213,10 +223,11 @@ def import_history(request):
         row_template="orders/imports/rows/run.html", default_sort="-started_at",
         empty_text=_("No imports yet."),
     )
+    _decorate(table, _format_label)
     return render(request, "orders/imports/history.html", {"table": table})
 
 
-# --- 催付: unpaid follow-up ---------------------------------------------------------------------------------------------
+# --- 催付: unpaid follow-up -------------------------------------------------------------------------------------------
 
 
 UNPAID_ROW = "orders/queues/rows/unpaid.html"
@@ -226,7 +237,7 @@ UNPAID_ROW = "orders/queues/rows/unpaid.html"
 def unpaid(request):
     table = Table(
         request, selectors.unpaid(request.user).prefetch_related("lines"),
-        columns=[Column("order", _("Order"), "platform_order_no"), Column("shop", _("Shop"), "shop__code"),
+        columns=[Column("order", _("Order number"), "platform_order_no"), Column("shop", _("Shop"), "shop__code"),
                  Column("ordered", _("Ordered"), "ordered_at"), Column("waited", _("Waiting for"), "ordered_at"),
                  Column("buyer", _("Buyer account"), "buyer_platform_id"),
                  Column("amount", _("Amount"), "goods_amount", "num"), Column("items", _("Items")),
@@ -255,7 +266,7 @@ def remind(request, pk):
                          notice=gettext("Reminder for %(no)s recorded.") % {"no": order.platform_order_no})
 
 
-# --- manual review -----------------------------------------------------------------------------------------------------
+# --- manual review ----------------------------------------------------------------------------------------------------
 
 
 REVIEW_ROW = "orders/queues/rows/review.html"
@@ -274,7 +285,7 @@ def review(request):
     batch = [BatchAction("verify", _("Verify"), reverse("orders:review_verify_batch"))] if can_verify else []
     table = Table(
         request, selectors.review_queue(request.user).prefetch_related("lines"),
-        columns=[Column("order", _("Order"), "platform_order_no"), Column("shop", _("Shop"), "shop__code"),
+        columns=[Column("order", _("Order number"), "platform_order_no"), Column("shop", _("Shop"), "shop__code"),
                  Column("paid", _("Paid"), "paid_at"), Column("buyer", _("Buyer account"), "buyer_platform_id"),
                  Column("amount", _("Paid amount"), "paid_amount", "num"), Column("items", _("Items")),
                  Column("why", _("Waiting because")), Column("action", "")],
@@ -320,7 +331,7 @@ def review_verify_batch(request):
     return redirect("orders:review")
 
 
-# --- exceptions --------------------------------------------------------------------------------------------------------
+# --- exceptions -------------------------------------------------------------------------------------------------------
 
 
 EXCEPTION_ROW = "orders/queues/rows/exception.html"
@@ -338,7 +349,7 @@ def _exception_cells(row) -> None:
 def exceptions(request):
     table = Table(
         request, selectors.exceptions(request.user).prefetch_related("lines"),
-        columns=[Column("order", _("Order"), "platform_order_no"), Column("shop", _("Shop"), "shop__code"),
+        columns=[Column("order", _("Order number"), "platform_order_no"), Column("shop", _("Shop"), "shop__code"),
                  Column("status", _("Status"), "status"), Column("paid", _("Paid"), "paid_at"),
                  Column("items", _("Items")), Column("problems", _("Problem and what to do")),
                  Column("action", "")],
@@ -373,7 +384,7 @@ def exceptions_recheck(request, pk):
                          back=reverse("orders:exceptions"))
 
 
-# --- cannot ship today -------------------------------------------------------------------------------------------------
+# --- cannot ship today ------------------------------------------------------------------------------------------------
 
 
 CANNOT_SHIP_ROW = "orders/queues/rows/cannot_ship.html"
@@ -404,10 +415,10 @@ def _cannot_ship_cells(row) -> None:
 def cannot_ship(request):
     queryset = selectors.cannot_ship_today(request.user).annotate(told=told_today()).prefetch_related("lines")
     ends = shift_ends(set(queryset.order_by().values_list("shop_id", flat=True).distinct()))
-    shift_end = min(ends.values())
+    shift_end = min((end for shop_id, end in ends.items() if shop_id is not None), default=ends[None])
     table = Table(
         request, queryset,
-        columns=[Column("order", _("Order"), "platform_order_no"), Column("shop", _("Shop"), "shop__code"),
+        columns=[Column("order", _("Order number"), "platform_order_no"), Column("shop", _("Shop"), "shop__code"),
                  Column("paid", _("Paid"), "paid_at"), Column("buyer", _("Buyer account"), "buyer_platform_id"),
                  Column("items", _("Items")), Column("why", _("Why it cannot ship")),
                  Column("told", _("Buyer told")), Column("action", "")],
@@ -446,7 +457,7 @@ def buyer_told(request, pk):
                          notice=gettext("Order %(no)s: buyer told.") % {"no": order.platform_order_no})
 
 
-# --- change approvals (004:60) -----------------------------------------------------------------------------------------
+# --- change approvals (004:60) ----------------------------------------------------------------------------------------
 
 
 CHANGE_ROW = "orders/queues/rows/change.html"
@@ -466,8 +477,9 @@ def changes(request):
     table = Table(
         request, selectors.change_requests(request.user).select_related("requested_by__staff_profile",
                                                                          "decided_by__staff_profile"),
-        columns=[Column("requested", _("Requested"), "requested_at"), Column("order", _("Order"), "order__platform_order_no"),
-                 Column("change", _("Change"), "kind"), Column("values", _("Before → after"), css="num"),
+        columns=[Column("requested", _("Requested"), "requested_at"),
+                 Column("order", _("Order number"), "order__platform_order_no"),
+                 Column("change", _("Requested change"), "kind"), Column("values", _("Before → after"), css="num"),
                  Column("percent", _("Of goods total"), css="num"),
                  Column("who", _("Requested by"), "requested_by__username"), Column("reason", _("Reason")),
                  Column("decision", _("Decision"), "state"), Column("action", "")],
@@ -509,7 +521,7 @@ def change_reject(request, pk):
     return _decide(request, pk, services.reject_change_request, gettext("The change of order %(no)s is rejected."))
 
 
-# --- order tasks -------------------------------------------------------------------------------------------------------
+# --- order tasks ------------------------------------------------------------------------------------------------------
 
 
 TASK_ROW = "orders/queues/rows/task.html"
@@ -529,7 +541,8 @@ def tasks(request):
         role = ""
     table = Table(
         request, queryset,
-        columns=[Column("created", _("Created"), "created_at"), Column("order", _("Order"), "order__platform_order_no"),
+        columns=[Column("created", _("Created"), "created_at"),
+                 Column("order", _("Order number"), "order__platform_order_no"),
                  Column("task", _("Task"), "kind"), Column("role", _("For"), "role"), Column("note", _("Note")),
                  Column("who", _("Created by")), Column("state", _("State"), "state"), Column("action", "")],
         tabs=[Tab("open", _("Open"), Q(state=OrderTask.State.OPEN)),
@@ -570,7 +583,7 @@ def task_done(request, pk):
                          can_complete=request.user.has_perm(services.TASKS))
 
 
-# --- rules and unreachable areas ---------------------------------------------------------------------------------------
+# --- rules and unreachable areas --------------------------------------------------------------------------------------
 
 
 def _rules_url(shop_code: str) -> str:
@@ -582,7 +595,7 @@ def rules(request):
     user = request.user
     shops = shops_visible_to(user).order_by("code")
     code = request.POST.get("shop") or request.GET.get("shop") or ""
-    shop = (shops.filter(code=code).first() if code else None) or shops.first()
+    shop = get_object_or_404(shops, code=code) if code else shops.first()
     can_edit = user.has_perm(services.RULES)
     current = selectors.rules_for(shop) if shop else None
     form = RulesForm(instance=current, read_only=not can_edit, prefix="rules") if shop else None
