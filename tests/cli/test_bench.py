@@ -16,17 +16,27 @@ def test_bench_all_runs_and_reports_ratios(tmp_path):
     env["SHOPDESK_BENCH_PROCESSES"] = "2"
     env["SHOPDESK_BENCH_SPREAD_SKUS"] = "20"
     result = subprocess.run([sys.executable, "-m", "shopdesk", "bench", "all", "--rows", "30", "--json",
-                             "--data-dir", str(tmp_path)], capture_output=True, text=True, env=env, timeout=300)
+                             "--data-dir", str(tmp_path)], capture_output=True, text=True, env=env, timeout=600)
     assert result.returncode == 0, result.stderr
     blocks = result.stdout.split("== ")[1:]
     reports = {b.split("\n", 1)[0]: json.loads(b.split("\n", 1)[1]) for b in blocks}
-    assert set(reports) == {"audit", "lists", "inventory"}
+    assert set(reports) == {"audit", "lists", "inventory", "orders"}
     assert reports["audit"]["ratio_vs_baseline"] > 0
     pages = reports["lists"]["pages"]
     assert all(p["queries_grown"] == p["queries_baseline"] for p in pages.values()), pages
     races = reports["inventory"]["results"]
     assert races and all(r["oversold"] == 0 and r["errors"] == 0 for r in races)
     assert {r["database"] for r in races} >= {"sqlite"}
+    imports = [reports["orders"]["sqlite"]]
+    if isinstance(reports["orders"]["postgresql"], dict):
+        imports.append(reports["orders"]["postgresql"])
+    for imported in imports:  # every generated order created once, none on the second import
+        assert imported["rejected"] == 0, imported
+        assert imported["created"] == imported["orders"] == 300
+        assert imported["quarter"]["created"] == imported["quarter"]["orders"] == 75
+        assert imported["reimport_created"] == 0 and imported["reimport_duplicates"] == 300
+    api = reports["orders"]["list_api"]
+    assert api == "skipped: no API (GET /api/v1/orders/ answered 404)" or api["results_on_page"] == 50, api
 
 
 def test_unknown_bench_is_a_clean_error(tmp_path):

@@ -273,7 +273,7 @@ def test_rejected_shipping_fee_request_leaves_the_order_as_it_was(stocked, make_
     assert order.shipping_fee == Decimal("0") and not order.on_hold
 
 
-def test_stale_request_is_refused(stocked, make_order, make_user, shop):
+def test_stale_request_is_refused(stocked, make_order, make_user, shop, english):
     stocked("CH-0001", 5)
     cs = make_user("cs_presales", shops=[shop])
     order = make_order(status="unpaid", lines=[("CH-0001", 2, "50.00")])

@@ -41,14 +41,22 @@ def inline_imports(settings, tmp_path):
     settings.DATA_DIR = tmp_path
 
 
+def _en(client):
+    """Pages are Chinese first; the assertions below read the English text."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
 @pytest.fixture
 def cs(client_for, shop):
-    return client_for("cs_presales", shops=[shop])
+    return _en(client_for("cs_presales", shops=[shop]))
 
 
 @pytest.fixture
 def boss(client_for):
-    return client_for("manager")
+    return _en(client_for("manager"))
 
 
 def upload(path: Path, name: str | None = None) -> SimpleUploadedFile:

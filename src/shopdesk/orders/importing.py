@@ -453,7 +453,8 @@ def _finish(import_run: ImportRun, summary: Summary, state: str, error: str = ""
     with transaction.atomic():
         ImportRun.objects.filter(pk=import_run.pk).update(
             state=state, created=summary.created, updated=summary.updated, duplicates=summary.duplicates,
-            rejected=summary.rejected, error=error[:500], finished_at=clock.now(), processed=import_run.processed)
+            rejected=summary.rejected, rejected_count=summary.rejected_count, error=error[:500],
+            finished_at=clock.now(), processed=import_run.processed)
         import_run.refresh_from_db()
         audit.record_event("orders.import", actor=import_run.started_by, obj=import_run, reason=error,
                            changes={"state": {"before": "running", "after": state},

@@ -333,6 +333,7 @@ class ImportRun(models.Model):
     updated = models.PositiveIntegerField(_("updated"), default=0)
     duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
     rejected = models.JSONField(_("rejected rows"), default=list, blank=True)
+    rejected_count = models.PositiveIntegerField(_("rejected rows in all"), default=0)
     error = models.CharField(_("error"), max_length=500, blank=True)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")

@@ -158,9 +158,18 @@ def import_orders(*, actor, shop, path, items_path=None, fmt: str = "auto", run:
                   on_progress=None) -> importing.Summary:
     """Import a platform export (Taobao/Tmall pair, JD xlsx or the generic template) into the shop's orders.
 
-    Validates the whole file first (any bad row: nothing is written), then writes chunk by chunk; safe to re-run."""
-    _authorize(actor, IMPORT, shop)
+    Validates the whole file first (any bad row: nothing is written), then writes chunk by chunk; safe to re-run.
+    A run that cannot start (no permission, unknown format) is closed as failed, so no page waits on it."""
     path = Path(path)
+    try:
+        _authorize(actor, IMPORT, shop)
+        if fmt not in ("auto", "taobao", "jd", "generic"):
+            raise ServiceError(gettext("Unknown format %(f)s: use auto, taobao, jd or generic.") % {"f": fmt},
+                               code="unknown_format", fields={"format": [gettext("Unknown format.")]})
+    except ServiceError as exc:
+        if run is not None:
+            importing._finish(run, importing.Summary(), ImportRun.State.FAILED, error=exc.message)
+        raise
     if run is None:
         run = _start_run(actor, shop, path, Path(items_path) if items_path else None, fmt)
     try:
@@ -170,9 +179,6 @@ def import_orders(*, actor, shop, path, items_path=None, fmt: str = "auto", run:
         summary.reject(0, str(exc))
         importing._finish(run, summary, ImportRun.State.REJECTED, error=str(exc))
         return summary
-    if fmt not in ("taobao", "jd", "generic"):
-        raise ServiceError(gettext("Unknown format %(f)s: use auto, taobao, jd or generic.") % {"f": fmt},
-                           code="unknown_format", fields={"format": [gettext("Unknown format.")]})
     ImportRun.objects.filter(pk=run.pk).update(format=fmt)
     return importing.run(importing.Source(fmt, path, Path(items_path) if items_path else None), shop, run,
                          actor=actor, on_progress=on_progress)

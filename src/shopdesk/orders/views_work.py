@@ -33,7 +33,7 @@ from django.views.decorators.http import require_POST
 from shopdesk.channels.selectors import shops_visible_to
 from shopdesk.core import clock
 from shopdesk.core.errors import ServiceError
-from shopdesk.orders import importing, risk, selectors, services
+from shopdesk.orders import risk, selectors, services
 from shopdesk.orders.forms_work import FORMATS, AreaForm, ImportForm, RulesForm
 from shopdesk.orders.models import ChangeRequest, ImportRun, OrderNote, OrderTask, ShopOrderRules, UnreachableArea
 from shopdesk.orders.verification import ACTIONS, REASONS
@@ -190,7 +190,8 @@ def _progress_context(run: ImportRun) -> dict:
     _format_label(run)
     rejected = run.rejected or []
     return {"run": run, "running": run.state == ImportRun.State.RUNNING, "rejected": rejected,
-            "rejected_truncated": len(rejected) >= importing.MAX_REPORTED}
+            "rejected_count": max(run.rejected_count, len(rejected)),
+            "rejected_truncated": run.rejected_count > len(rejected)}
 
 
 @permission_required("orders.view_importrun", raise_exception=True)
@@ -210,12 +211,12 @@ def import_progress(request, pk):
 def import_history(request):
     S = ImportRun.State
     table = Table(
-        request, selectors.import_runs(request.user),
+        request, selectors.import_runs(request.user).select_related("started_by__staff_profile"),
         columns=[Column("started", _("Started"), "started_at"), Column("shop", _("Shop"), "shop__code"),
                  Column("file", _("File"), "file_name"), Column("format", _("Format"), "format"),
                  Column("state", _("State"), "state"), Column("total", _("Orders in file"), "total", "num"),
                  Column("created", _("New orders"), "created", "num"),
-                 Column("updated", _("Updated"), "updated", "num"),
+                 Column("updated", _("Orders updated"), "updated", "num"),
                  Column("duplicates", _("Duplicates"), "duplicates", "num"), Column("who", _("Started by"))],
         tabs=[Tab("all", _("All"), Q()), Tab("running", _("Running"), Q(state=S.RUNNING)),
               Tab("done", _("Done"), Q(state=S.DONE)), Tab("rejected", _("Rejected"), Q(state=S.REJECTED)),
@@ -286,7 +287,7 @@ def review(request):
     table = Table(
         request, selectors.review_queue(request.user).prefetch_related("lines"),
         columns=[Column("order", _("Order number"), "platform_order_no"), Column("shop", _("Shop"), "shop__code"),
-                 Column("paid", _("Paid"), "paid_at"), Column("buyer", _("Buyer account"), "buyer_platform_id"),
+                 Column("paid", _("Paid at"), "paid_at"), Column("buyer", _("Buyer account"), "buyer_platform_id"),
                  Column("amount", _("Paid amount"), "paid_amount", "num"), Column("items", _("Items")),
                  Column("why", _("Waiting because")), Column("action", "")],
         row_template=REVIEW_ROW, default_sort="ordered_at", batch_actions=batch,
@@ -350,7 +351,7 @@ def exceptions(request):
     table = Table(
         request, selectors.exceptions(request.user).prefetch_related("lines"),
         columns=[Column("order", _("Order number"), "platform_order_no"), Column("shop", _("Shop"), "shop__code"),
-                 Column("status", _("Status"), "status"), Column("paid", _("Paid"), "paid_at"),
+                 Column("status", _("Status"), "status"), Column("paid", _("Paid at"), "paid_at"),
                  Column("items", _("Items")), Column("problems", _("Problem and what to do")),
                  Column("action", "")],
         tabs=[Tab("all", _("All"), Q()), Tab("out_of_stock", _("Out of stock"), Q(out_of_stock=True)),
@@ -419,7 +420,7 @@ def cannot_ship(request):
     table = Table(
         request, queryset,
         columns=[Column("order", _("Order number"), "platform_order_no"), Column("shop", _("Shop"), "shop__code"),
-                 Column("paid", _("Paid"), "paid_at"), Column("buyer", _("Buyer account"), "buyer_platform_id"),
+                 Column("paid", _("Paid at"), "paid_at"), Column("buyer", _("Buyer account"), "buyer_platform_id"),
                  Column("items", _("Items")), Column("why", _("Why it cannot ship")),
                  Column("told", _("Buyer told")), Column("action", "")],
         tabs=[Tab("to_tell", _("To tell"), Q(told=False)), Tab("told", _("Told today"), Q(told=True)),
