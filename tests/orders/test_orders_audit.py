@@ -48,6 +48,7 @@ EXPECTED = {
     "split_order": "orders.split",
     "complete_task": "orders.complete_task",
     "unmask_order": "orders.unmask",
+    "record_export": "orders.export",
     "update_rules": "orders.update_rules",
     "add_unreachable_area": "orders.add_unreachable_area",
     "remove_unreachable_area": "orders.remove_unreachable_area",
@@ -134,6 +135,7 @@ def test_every_service_writes_its_audit_event(make_user, shop, stocked, make_ord
     f = make_order(buyer="f", detail="关闭路1号")
     services.close_order_from_platform(f, reason="买家申请退款", actor=boss)
     seen["close_order_from_platform"] = f.status == "cancelled"
+    call("record_export", count=3, personal_data=False)
     call("update_rules", shop=shop, review_amount_above=Decimal("500"))
     area = call("add_unreachable_area", carrier="中通快递", province="西藏自治区")
     call("remove_unreachable_area", area=area)

@@ -460,3 +460,27 @@ def test_every_form_page_renders(cs, stocked, make_order):
     assert reverse("orders:cancel", args=[cancelled.pk]) not in html
     html = _html(cs.get(reverse("orders:split", args=[cancelled.pk])))
     assert "Only paid orders that are not printed or on hold can be split." in html and 'name="line_' not in html
+
+
+def test_export_masks_personal_data_unless_allowed_and_logs_it(client_for, shop, stocked, make_order):
+    import io
+
+    from openpyxl import load_workbook
+
+    from shopdesk.core.models import AuditEvent
+
+    stocked("CH-0001", 5)
+    make_order(message="请发顺丰")
+    cs = client_for("cs_presales", shops=[shop])
+    response = cs.get(reverse("orders:export"), {"tab": "review"})
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 2 and "138****8000" in rows[1] and PHONE not in rows[1]
+    assert cs.get(reverse("orders:export"), {"personal_data": "1"}).status_code == 403
+    boss = client_for("manager")
+    clear = boss.get(reverse("orders:export"), {"personal_data": "1"})
+    rows = list(load_workbook(io.BytesIO(clear.content)).active.iter_rows(values_only=True))
+    assert PHONE in rows[1] and "文三路1号" in rows[1]
+    assert AuditEvent.objects.filter(action="orders.export", actor=cs.user).count() == 1
+    assert AuditEvent.objects.filter(action="orders.export_personal_data", actor=boss.user).count() == 1
+    assert client_for("designer").get(reverse("orders:export")).status_code == 403

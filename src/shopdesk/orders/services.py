@@ -37,7 +37,7 @@ from shopdesk.orders.models import (
     UnreachableArea,
 )
 from shopdesk.staff.authz import authority_limits, authorize_actor
-from shopdesk.staff.roles import APPROVE_OVER_LIMIT, UNMASK_PERSONAL_DATA
+from shopdesk.staff.roles import APPROVE_OVER_LIMIT, EXPORT_PERSONAL_DATA, UNMASK_PERSONAL_DATA
 
 VIEW = "orders.view_order"
 ADD = "orders.add_order"
@@ -824,6 +824,15 @@ def unmask_order(*, actor, order: Order, reason: str = "") -> Order:
     audit.record_event("orders.unmask", actor=actor, obj=order, grant=grant, reason=reason,
                        changes={"fields": {"before": None, "after": list(ADDRESS_FIELDS)}})
     return order
+
+
+@transaction.atomic
+def record_export(*, actor, count: int, personal_data: bool, filters: str = "") -> None:
+    """Log an order export; exporting buyer personal data needs its own permission (PIPL)."""
+    grant = _authorize(actor, EXPORT_PERSONAL_DATA if personal_data else VIEW)
+    audit.record_event("orders.export_personal_data" if personal_data else "orders.export", actor=actor,
+                       grant=grant, reason=filters[:500],
+                       changes={"orders": {"before": None, "after": count}})
 
 
 RULE_FIELDS = ["review_amount_above", "review_cod", "default_carrier", "day_shift_ends", "risk_window_hours",

@@ -7,6 +7,7 @@ from shopdesk.orders import views
 urlpatterns = [
     path("", views.order_list, name="list"),
     path("batch/", views.order_batch, name="list_batch"),
+    path("export.xlsx", views.order_export, name="export"),
     path("<int:pk>/", views.order_detail, name="detail"),
     path("<int:pk>/unmask/", views.order_unmask, name="unmask"),
     path("<int:pk>/verify/", views.order_verify, name="verify"),

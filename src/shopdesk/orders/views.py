@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,9 +26,11 @@ from shopdesk.orders import flows, forms, risk, selectors, services, verificatio
 from shopdesk.orders.filters import OrderFilter
 from shopdesk.orders.models import ChangeRequest, Order, OrderLine, Source, Status
 from shopdesk.staff.authz import authority_limits
-from shopdesk.staff.roles import UNMASK_PERSONAL_DATA
+from shopdesk.staff.roles import EXPORT_PERSONAL_DATA, UNMASK_PERSONAL_DATA
 from shopdesk.web.forms import add_service_error
 from shopdesk.web.tables import BatchAction, Column, Tab, Table
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 VIEW, CHANGE, VERIFY, CANCEL, MERGE = services.VIEW, services.CHANGE, services.VERIFY, services.CANCEL, services.MERGE
 S = Status
@@ -117,6 +119,28 @@ def order_list(request):
         row.more_lines = len(row_lines) > 1
         row.units = sum(line.quantity for line in row_lines)
     return render(request, "orders/order_list.html", {"table": table})
+
+
+@permission_required(VIEW, raise_exception=True)
+def order_export(request):
+    """The orders of the current tab and filters as .xlsx; personal data in clear only with `?personal_data=1` and
+    the permission to export it (the export is logged either way)."""
+    from django.db.models import Q
+
+    from shopdesk.core import clock
+    from shopdesk.orders import exports
+
+    personal = request.GET.get("personal_data") == "1"
+    if personal and not request.user.has_perm(EXPORT_PERSONAL_DATA):
+        raise PermissionDenied
+    qs = OrderFilter(request.GET, queryset=selectors.orders_visible_to(request.user), request=request).qs
+    qs = qs.filter(selectors.order_tabs_q().get(request.GET.get("tab") or "all", Q())).order_by("-ordered_at", "-id")
+    content, count = exports.orders_xlsx(qs, personal_data=personal)
+    services.record_export(actor=request.user, count=count, personal_data=personal,
+                           filters=request.GET.urlencode())
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="orders-{clock.today():%Y%m%d}.xlsx"'
+    return response
 
 
 @permission_required(VIEW, raise_exception=True)
