@@ -251,7 +251,7 @@ def test_detail_page_shows_the_order(cs, stocked, make_order):
     assert "&lt;b&gt;快点&lt;/b&gt;" in html
     assert "Imported" in html or "Created through the API" in html  # the timeline
     assert reverse("orders:recheck", args=[order.pk]) in html
-    assert reverse("orders:verify", args=[order.pk]) in html
+    assert reverse("orders:verify", args=[order.pk]) not in html  # the unmapped line must be fixed first
     assert reverse("orders:pay", args=[order.pk]) not in html
 
 

@@ -23,7 +23,7 @@ from shopdesk.core import audit, clock, masking
 from shopdesk.core.errors import Conflict, NotAllowed, ServiceError
 from shopdesk.inventory import engine
 from shopdesk.inventory.models import Reservation
-from shopdesk.orders import flows, importing
+from shopdesk.orders import flows, importing, verification
 from shopdesk.orders.models import (
     ChangeRequest,
     ImportRun,
@@ -50,8 +50,6 @@ FULFIL = "orders.fulfil_order"
 TASKS = "orders.change_ordertask"
 RULES = "orders.change_shoporderrules"
 
-# Review reasons a person may accept when verifying by hand; the others must be fixed first.
-ACCEPTABLE_BY_HAND = frozenset({"buyer_message", "seller_remark", "risk", "amount", "cod"})
 _AUDIT_FIELDS = ["status", "buyer_name", "mobile", "landline", "province", "city", "district", "address_detail",
                  "postcode", "goods_amount", "shipping_fee", "discount", "paid_amount", "invoice_title",
                  "greeting_card", "delivery_wish", "chosen_carrier", "carrier", "tracking_no", "on_hold"]
@@ -274,12 +272,11 @@ def verify_order(*, actor, order: Order) -> Order:
     grant = _authorize(actor, VERIFY, order.shop)
     order = _locked(order)
     target = _step(order, "verify")
-    blocking = [r for r in order.review_reasons if r not in ACCEPTABLE_BY_HAND]
+    blocking = verification.blocking(order.review_reasons)
     if blocking:
-        from shopdesk.orders.verification import reason_labels
-
         raise Conflict(gettext("Order %(no)s cannot be verified yet: %(reasons)s.") % {
-            "no": order.platform_order_no, "reasons": "；".join(reason_labels(blocking))}, code="review_blocked")
+            "no": order.platform_order_no, "reasons": "；".join(verification.reason_labels(blocking))},
+            code="review_blocked")
     before = audit.snapshot(order, _AUDIT_FIELDS)
     order.status, order.verified_at = target, clock.now()
     order.verified_by = actor if getattr(actor, "is_authenticated", False) else None

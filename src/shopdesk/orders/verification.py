@@ -121,5 +121,15 @@ def review_reasons(facts: ReviewFacts, *, amount_above: Decimal | None, review_c
     return [code for code, applies in checks if applies]
 
 
+# Reasons a person may accept when verifying by hand; the others must be fixed first.
+ACCEPTABLE_BY_HAND = frozenset({"buyer_message", "seller_remark", "risk", "amount", "cod"})
+
+
+def blocking(codes: Iterable[str]) -> list[str]:
+    """The review reasons that keep even a person from verifying the order (address, phone, carrier, SKU, stock,
+    pending approval)."""
+    return [code for code in codes if code not in ACCEPTABLE_BY_HAND]
+
+
 def reason_labels(codes: Iterable[str]) -> list[str]:
     return [str(REASONS.get(code, code)) for code in codes]

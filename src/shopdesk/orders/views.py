@@ -263,7 +263,8 @@ def _actions(user, order: Order, case: flows.ChangeCase, units: int) -> dict:
     status = order.status
     can_change = user.has_perm(CHANGE)
     return {
-        "verify": user.has_perm(VERIFY) and status in flows.TRANSITIONS["verify"][0],
+        "verify": (user.has_perm(VERIFY) and status in flows.TRANSITIONS["verify"][0]
+                   and not verification.blocking(order.review_reasons)),
         "recheck": can_change and status in selectors.WAITING and order.has_exception,
         "pay": can_change and status in flows.TRANSITIONS["pay"][0] and order.source in (Source.MANUAL, Source.API),
         "remind": can_change and status == S.UNPAID,
@@ -287,7 +288,7 @@ def _attention(order: Order) -> dict:
                            "action": verification.ACTIONS["phone_invalid"]})
     return {
         "review": verification.reason_labels(order.review_reasons) if order.status == S.PAID else [],
-        "blocking": [r for r in order.review_reasons if r not in services.ACCEPTABLE_BY_HAND]
+        "blocking": verification.blocking(order.review_reasons)
         if order.status == S.PAID else [],
         "exceptions": exceptions,
         "risk": [risk.describe(r) for r in order.risk_reasons or [] if isinstance(r, dict)],

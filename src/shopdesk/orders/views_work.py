@@ -36,7 +36,7 @@ from shopdesk.core.errors import ServiceError
 from shopdesk.orders import risk, selectors, services
 from shopdesk.orders.forms_work import FORMATS, AreaForm, ImportForm, RulesForm
 from shopdesk.orders.models import ChangeRequest, ImportRun, OrderNote, OrderTask, ShopOrderRules, UnreachableArea
-from shopdesk.orders.verification import ACTIONS, REASONS
+from shopdesk.orders.verification import ACCEPTABLE_BY_HAND, ACTIONS, REASONS
 from shopdesk.staff.roles import APPROVE_OVER_LIMIT, role_name
 from shopdesk.web.forms import add_service_error
 from shopdesk.web.tables import BatchAction, Column, Tab, Table
@@ -275,7 +275,7 @@ REVIEW_ROW = "orders/queues/rows/review.html"
 
 def _review_cells(row) -> None:
     _order_cells(row)
-    row.reasons = [{"label": str(REASONS.get(code, code)), "blocking": code not in services.ACCEPTABLE_BY_HAND}
+    row.reasons = [{"label": str(REASONS.get(code, code)), "blocking": code not in ACCEPTABLE_BY_HAND}
                    for code in row.review_reasons or []]
     row.risks = [risk.describe(r) for r in row.risk_reasons or [] if isinstance(r, dict)]
 
