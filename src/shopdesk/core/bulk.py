@@ -19,6 +19,18 @@ from django.db import connection, models, transaction
 MAX_PARAMS = 30000
 
 
+def _json_converter(field) -> Callable:
+    """JSON values: the empty list and dict (most rows of an import) are prepared once."""
+    empty = {"list": field.get_db_prep_save([], connection), "dict": field.get_db_prep_save({}, connection)}
+
+    def convert(value):
+        if not value and type(value) in (list, dict):
+            return empty[type(value).__name__]
+        return field.get_db_prep_save(value, connection)
+
+    return convert
+
+
 def _sqlite_datetime(value):
     """What Django's SQLite backend stores for an aware datetime (naive UTC text), without its generic checks."""
     if value.tzinfo is not None:
@@ -41,7 +53,7 @@ def _plan(model: type[models.Model]) -> tuple[str, list[str], list[Callable], st
         elif isinstance(f, models.DecimalField):
             converters.append(lambda v, f=f: ops.adapt_decimalfield_value(v, f.max_digits, f.decimal_places))
         elif isinstance(f, models.JSONField):
-            converters.append(lambda v, f=f: f.get_db_prep_save(v, connection))
+            converters.append(_json_converter(f))
         else:
             converters.append(None)
     qn = ops.quote_name
@@ -89,14 +101,19 @@ def _insert(model: type[models.Model], rows: Sequence[dict]) -> list:
     one = "(" + ", ".join(["%s"] * width) + ")"
     per_batch = max(1, MAX_PARAMS // width)
     pk = connection.ops.quote_name(model._meta.pk.column)
-    pairs = list(zip(attnames, converters, strict=True))
+    converting = [(i, c) for i, c in enumerate(converters) if c is not None]
     ids: list = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_batch):
             batch = rows[start:start + per_batch]
             params = []
+            extend = params.extend
             for values in batch:
-                params.extend(values[a] if c is None or values[a] is None else c(values[a]) for a, c in pairs)
+                row = [values[a] for a in attnames]
+                for i, c in converting:
+                    if row[i] is not None:
+                        row[i] = c(row[i])
+                extend(row)
             sql = head + ", ".join([one] * len(batch)) + f" RETURNING {pk}"  # noqa: S608 (model metadata only)
             cursor.execute(sql, params)
             ids.extend(new_id for (new_id,) in cursor.fetchall())

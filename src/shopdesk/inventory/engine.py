@@ -124,11 +124,12 @@ class ReserveRequest:
     reference: str
 
 
-def reserve_many(requests: list[ReserveRequest], *, warehouse_ids: list[int]) -> list[int | None]:
+def reserve_many(requests: list[ReserveRequest], *, warehouse_ids: list[int], notify: bool = True) -> list[int | None]:
     """Reserve for many order lines at once (imports): for each request one conditional UPDATE per warehouse tried,
     in the order given, and the Reservation rows in one INSERT. Returns, per request, the new Reservation's id or
     None when no warehouse had the units. The caller's audit event (the order's) records the reservations; call
-    it inside the caller's transaction."""
+    it inside the caller's transaction. `notify=False`: the caller sends `stock_changed` itself (`notify_changed`)
+    for many batches at once (imports)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("reserve_many must run inside the caller's transaction")
     table = WarehouseStock._meta.db_table
@@ -149,9 +150,15 @@ def reserve_many(requests: list[ReserveRequest], *, warehouse_ids: list[int]) ->
             made.append(row)
     ids = iter(bulk.insert_rows(Reservation, [row for row in made if row is not None]))
     touched = {row["sku_id"] for row in made if row is not None}
-    if touched:
+    if touched and notify:
         _changed(*touched)
     return [next(ids) if row is not None else None for row in made]
+
+
+def notify_changed(sku_ids) -> None:
+    """Tell the listeners (listing auto delist/relist) that these SKUs' stock changed; inside a transaction."""
+    if sku_ids:
+        _changed(*sku_ids)
 
 
 @transaction.atomic

@@ -5,8 +5,7 @@ Permissions are the pages' ones; buyer personal data is masked unless the caller
 
 from __future__ import annotations
 
-import django_filters
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -18,43 +17,12 @@ from shopdesk.channels.selectors import shops_visible_to
 from shopdesk.core import masking
 from shopdesk.core.drf import RequirePerms
 from shopdesk.orders import flows, risk, selectors, services
-from shopdesk.orders.models import ChangeRequest, Order, OrderLine, OrderTask, Status
+from shopdesk.orders.filters import OrderApiFilter
+from shopdesk.orders.models import ChangeRequest, Order, OrderLine, OrderTask
 from shopdesk.orders.verification import ACTIONS, reason_labels
 from shopdesk.staff.roles import APPROVE_OVER_LIMIT, UNMASK_PERSONAL_DATA
 
 FLAGS = ["out_of_stock", "has_unmapped", "address_incomplete", "unreachable", "risk_flagged", "on_hold", "is_cod"]
-
-
-class OrderApiFilter(django_filters.FilterSet):
-    """shop (code), status, ordered_from/ordered_to (dates), buyer (account or order number), sku (channel or our
-    code), carrier, flag (one of the exception flags, on_hold or is_cod)."""
-
-    shop = django_filters.CharFilter(field_name="shop__code")
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    ordered_from = django_filters.DateFilter(field_name="ordered_at", lookup_expr="date__gte")
-    ordered_to = django_filters.DateFilter(field_name="ordered_at", lookup_expr="date__lte")
-    buyer = django_filters.CharFilter(method="filter_buyer")
-    sku = django_filters.CharFilter(method="filter_sku")
-    carrier = django_filters.CharFilter(field_name="carrier")
-    flag = django_filters.ChoiceFilter(choices=[(f, f) for f in FLAGS], method="filter_flag")
-
-    class Meta:
-        model = Order
-        fields = ["shop", "status", "ordered_from", "ordered_to", "buyer", "sku", "carrier", "flag"]
-
-    def filter_buyer(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(Q(buyer_platform_id=value) | Q(platform_order_no=value)) if value else queryset
-
-    def filter_sku(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        lines = OrderLine.objects.filter(Q(channel_sku_code=value) | Q(sku__code=value)).values("order_id")
-        return queryset.filter(pk__in=lines)
-
-    def filter_flag(self, queryset, name, value):
-        return queryset.filter(**{value: True}) if value in FLAGS else queryset
 
 
 def _may_unmask(context) -> bool:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shopdesk.orders.models import Order, OrderLine, Status
@@ -19,6 +22,10 @@ FLAGS: dict[str, object] = {
     "on_hold": _("On hold"),
     "is_cod": _("Cash on delivery"),
 }
+def _midnight(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -26,10 +33,8 @@ class OrderFilter(django_filters.FilterSet):
     buyer = django_filters.CharFilter(label=_("Buyer account or order number"), method="filter_buyer")
     shop = django_filters.ChoiceFilter(label=_("Shop"), field_name="shop__code", choices=())
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices)
-    ordered_from = django_filters.DateFilter(label=_("Ordered from"), field_name="ordered_at", lookup_expr="date__gte",
-                                             widget=DATE)
-    ordered_to = django_filters.DateFilter(label=_("Ordered to"), field_name="ordered_at", lookup_expr="date__lte",
-                                           widget=DATE)
+    ordered_from = django_filters.DateFilter(label=_("Ordered from"), method="filter_from", widget=DATE)
+    ordered_to = django_filters.DateFilter(label=_("Ordered to"), method="filter_to", widget=DATE)
     sku = django_filters.CharFilter(label=_("SKU or channel code"), method="filter_sku")
     carrier = django_filters.CharFilter(label=_("Carrier"), field_name="carrier", lookup_expr="icontains")
     flag = django_filters.ChoiceFilter(label=_("Flag"), choices=list(FLAGS.items()), method="filter_flag")
@@ -45,6 +50,13 @@ class OrderFilter(django_filters.FilterSet):
         request = kwargs.get("request")
         shops = shops_visible_to(request.user).order_by("code") if request is not None else []
         self.filters["shop"].extra["choices"] = [(s.code, s.name) for s in shops]
+
+    # Days as ranges of local time on the indexed column (a date() of every row could not use the index).
+    def filter_from(self, queryset, name, value):
+        return queryset.filter(ordered_at__gte=_midnight(value))
+
+    def filter_to(self, queryset, name, value):
+        return queryset.filter(ordered_at__lt=_midnight(value + timedelta(days=1)))
 
     def filter_buyer(self, queryset, name, value):
         value = (value or "").strip()
@@ -65,3 +77,19 @@ class OrderFilter(django_filters.FilterSet):
         if value not in FLAGS:
             return queryset
         return queryset.filter(**{value: True})
+
+
+class OrderApiFilter(OrderFilter):
+    """The API's filters: shop by code, status repeatable, buyer account or order number exactly, sku, carrier,
+    ordered_from/ordered_to (dates), flag."""
+
+    shop = django_filters.CharFilter(field_name="shop__code")
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    carrier = django_filters.CharFilter(field_name="carrier")
+
+    def __init__(self, *args, **kwargs):
+        django_filters.FilterSet.__init__(self, *args, **kwargs)
+
+    def filter_buyer(self, queryset, name, value):
+        value = (value or "").strip()
+        return queryset.filter(Q(buyer_platform_id=value) | Q(platform_order_no=value)) if value else queryset
