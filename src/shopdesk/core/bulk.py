@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC
-from functools import cache
+from functools import cache, lru_cache
 
 from django.db import connection, models, transaction
 
@@ -31,6 +31,7 @@ def _json_converter(field) -> Callable:
     return convert
 
 
+@lru_cache(maxsize=4096)  # the same "now" fills several columns of every row of a batch
 def _sqlite_datetime(value):
     """What Django's SQLite backend stores for an aware datetime (naive UTC text), without its generic checks."""
     if value.tzinfo is not None:

@@ -130,29 +130,66 @@ def reserve_many(requests: list[ReserveRequest], *, warehouse_ids: list[int], no
     None when no warehouse had the units. The caller's audit event (the order's) records the reservations; call
     it inside the caller's transaction. `notify=False`: the caller sends `stock_changed` itself (`notify_changed`)
     for many batches at once (imports)."""
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("reserve_many must run inside the caller's transaction")
-    table = WarehouseStock._meta.db_table
-    sql = (f"UPDATE {table} SET reserved = reserved + %s "  # noqa: S608 (table name from the model)
-           f"WHERE sku_id = %s AND warehouse_id = %s AND on_hand - reserved >= %s")
+    for r in requests:
+        _positive(r.quantity)
+    granted: list[int | None] = [None] * len(requests)
+    pending = list(range(len(requests)))
+    for wh in warehouse_ids:
+        if not pending:
+            break
+        done = _conditional_updates(connection, [(requests[i], wh) for i in pending])
+        for i, ok in zip(pending, done, strict=True):
+            if ok:
+                granted[i] = wh
+        pending = [i for i in pending if granted[i] is None]
     now = clock.now()
-    made: list[dict | None] = []
-    with transaction.get_connection().cursor() as cursor:
-        for r in requests:
-            _positive(r.quantity)
-            row = None
-            for wh in warehouse_ids:
-                cursor.execute(sql, [r.quantity, r.sku_id, wh, r.quantity])
-                if cursor.rowcount:
-                    row = {"sku_id": r.sku_id, "warehouse_id": wh, "quantity": r.quantity, "reference": r.reference,
-                           "state": Reservation.State.ACTIVE, "created_at": now, "closed_at": None}
-                    break
-            made.append(row)
+    made: list[dict | None] = [
+        {"sku_id": r.sku_id, "warehouse_id": wh, "quantity": r.quantity, "reference": r.reference,
+         "state": Reservation.State.ACTIVE, "created_at": now, "closed_at": None} if wh is not None else None
+        for r, wh in zip(requests, granted, strict=True)]
     ids = iter(bulk.insert_rows(Reservation, [row for row in made if row is not None]))
     touched = {row["sku_id"] for row in made if row is not None}
     if touched and notify:
         _changed(*touched)
     return [next(ids) if row is not None else None for row in made]
+
+
+def _conditional_updates(connection, items: list[tuple[ReserveRequest, int]]) -> list[bool]:
+    """One `reserved = reserved + q WHERE on_hand - reserved >= q` per item, in order; which ones took.
+
+    The same statement on both databases, without the per-statement overhead of the ORM's cursor: SQLite runs it
+    in process through the driver's own cursor; PostgreSQL sends the batch in one pipeline (psycopg executemany
+    with RETURNING), so a chunk of lines is one round trip instead of one per line."""
+    table = connection.ops.quote_name(WarehouseStock._meta.db_table)
+    if connection.vendor == "sqlite":
+        sql = f"UPDATE {table} SET reserved = reserved + ? WHERE sku_id = ? AND warehouse_id = ? AND on_hand - reserved >= ?"  # noqa: E501, S608
+        cursor = connection.connection.cursor()
+        try:
+            results = []
+            for r, wh in items:
+                cursor.execute(sql, (r.quantity, r.sku_id, wh, r.quantity))
+                results.append(cursor.rowcount == 1)
+            return results
+        finally:
+            cursor.close()
+    sql = (f"UPDATE {table} SET reserved = reserved + %s WHERE sku_id = %s AND warehouse_id = %s "  # noqa: S608
+           f"AND on_hand - reserved >= %s RETURNING 1")
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        if connection.vendor == "postgresql" and hasattr(raw, "results"):
+            raw.executemany(sql, [(r.quantity, r.sku_id, wh, r.quantity) for r, wh in items], returning=True)
+            results = []
+            for _result in raw.results():
+                results.append(raw.fetchone() is not None)
+            return results
+        results = []
+        for r, wh in items:
+            cursor.execute(sql, [r.quantity, r.sku_id, wh, r.quantity])
+            results.append(cursor.fetchone() is not None)
+        return results
 
 
 def notify_changed(sku_ids) -> None:

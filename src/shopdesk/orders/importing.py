@@ -34,7 +34,7 @@ from shopdesk.inventory import engine
 from shopdesk.orders import flows, risk, verification
 from shopdesk.orders.models import ImportRun, Order, OrderLine, ShopOrderRules, Status, UnreachableArea
 
-CHUNK = 500
+CHUNK = 1000
 NOTIFY_EVERY = 20  # chunks between two listing syncs (auto delist at zero stock) during an import
 MAX_REPORTED = 1000  # rejected rows kept in the summary (all are counted)
 _PLATFORM_TO_STATUS = {"unpaid": Status.UNPAID, "paid": Status.PAID, "shipped": Status.SHIPPED,
