@@ -27,7 +27,8 @@ class AuditEvent(models.Model):
     # Kept as text so the row still says who acted if the account is ever removed; "system" for jobs.
     actor_label = models.CharField(_("actor name"), max_length=150)
     action = models.CharField(_("action"), max_length=100, db_index=True)
-    object_type = models.CharField(_("object type"), max_length=100, blank=True, db_index=True)
+    # No index of its own: the (object_type, object_id, -occurred_at) index starts with it.
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True, encoder=DjangoJSONEncoder)
