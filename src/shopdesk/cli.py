@@ -405,10 +405,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    scratch = None
     if getattr(args, "temp_data_dir", False) and not getattr(args, "data_dir", None):
         import tempfile
 
-        args.data_dir = tempfile.mkdtemp(prefix="shopdesk-bench-")
+        args.data_dir = scratch = tempfile.mkdtemp(prefix="shopdesk-bench-")
     try:
         _setup_django(args)
         return args.func(args) or 0
@@ -424,6 +425,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"shopdesk: error: {message}", file=sys.stderr)
         return 1
+    finally:
+        if scratch is not None:  # a benchmark's temporary data dir (its databases can be hundreds of MB)
+            import shutil
+
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _user_error(exc: Exception) -> str | None:
