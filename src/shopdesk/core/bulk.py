@@ -63,6 +63,32 @@ def _plan(model: type[models.Model]) -> tuple[str, list[str], list[Callable], st
     return model._meta.db_table, [f.attname for f in fields], converters, head
 
 
+def batches(total: int, largest: int) -> list[tuple[int, int]]:
+    """(start, size) pieces of `total` rows: full batches of `largest`, then the rest in powers of two.
+
+    The drivers keep prepared statements by their SQL text, and a multi-row INSERT's text depends on its row count:
+    with sizes from a small fixed set, an import of any length reuses a handful of statements instead of caching a
+    new, large one for every chunk (memory would grow with the file)."""
+    pieces, start = [], 0
+    while total - start >= largest:
+        pieces.append((start, largest))
+        start += largest
+    size = 1 << max(0, (largest - 1).bit_length() - 1)
+    while start < total:
+        while size > total - start:
+            size >>= 1
+        pieces.append((start, size))
+        start += size
+    return pieces
+
+
+def padded(values: list, step: int = 64) -> list:
+    """An IN (...) list padded with its first value to a multiple of `step`, for the same reason as `batches`."""
+    if not values:
+        return values
+    return values + [values[0]] * (-len(values) % step)
+
+
 def insert(objs: Sequence[models.Model]) -> None:
     """INSERT new instances of one model (pk None) and set their primary keys."""
     if not objs:
@@ -105,8 +131,8 @@ def _insert(model: type[models.Model], rows: Sequence[dict]) -> list:
     converting = [(i, c) for i, c in enumerate(converters) if c is not None]
     ids: list = []
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_batch):
-            batch = rows[start:start + per_batch]
+        for start, size in batches(len(rows), per_batch):
+            batch = rows[start:start + size]
             params = []
             extend = params.extend
             for values in batch:

@@ -252,7 +252,7 @@ def _history(shop, orders: list, window_hours: int) -> list[risk.RiskRow]:
     for column in ("mobile", "buyer_platform_id", "address_detail"):
         values = list({getattr(o, column) for o in orders if getattr(o, column)})
         for i in range(0, len(values), 500):
-            lookup = Order.objects.filter(**{f"{column}__in": values[i:i + 500]}, ordered_at__gte=start,
+            lookup = Order.objects.filter(**{f"{column}__in": bulk.padded(values[i:i + 500])}, ordered_at__gte=start,
                                           ordered_at__lte=end).order_by()
             for row in lookup.values_list(*fields):
                 found[row[0]] = row
@@ -299,7 +299,8 @@ def write_chunk(records: list[OrderRecord], ctx: Context, summary: Summary, *, a
             summary.duplicates += 1  # the same order twice in one file
         else:
             seen[rec.platform_order_no] = rec
-    existing = {o.platform_order_no: o for o in Order.objects.filter(shop=shop, platform_order_no__in=list(seen))}
+    existing = {o.platform_order_no: o for o in Order.objects.filter(shop=shop,
+                                                                     platform_order_no__in=bulk.padded(list(seen)))}
     new = [rec for no, rec in seen.items() if no not in existing]
     for no, order in existing.items():
         if _platform_update(order, seen[no], ctx, actor=actor):
