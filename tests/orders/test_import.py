@@ -23,7 +23,7 @@ from shopdesk.inventory.models import Reservation
 from shopdesk.orders import services
 from shopdesk.orders.models import ImportRun, Order, Status
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "taobao"
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "taobao"
 ORDERS, ITEMS = SAMPLE / "ExportOrderList.csv", SAMPLE / "ExportOrderDetailList.csv"
 SAMPLE_CODES = ["SS-BRIEF-002-1", "SS-BRIEF-002-2", "SS-PJ-020-1", "SS-PJ-020-2", "SS-SOCK-030-1", "SS-BAG-010-1",
                 "SS-BAG-010-2", "SS-BRA-001-1", "SS-BRA-001-2", "SS-BRA-001-3"]

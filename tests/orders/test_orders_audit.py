@@ -14,7 +14,7 @@ from shopdesk.core.models import AuditEvent
 from shopdesk.orders import services
 from shopdesk.orders.models import OrderTask, UnreachableArea
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "taobao"
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "taobao"
 
 EXPECTED = {
     "import_orders": "orders.import",

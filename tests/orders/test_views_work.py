@@ -29,7 +29,7 @@ from shopdesk.orders.models import (
 )
 from shopdesk.orders.views_work import BUYER_TOLD, elapsed
 
-SAMPLE = Path("/work/shared/data/taobao")
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "taobao"
 ORDERS, ITEMS = SAMPLE / "ExportOrderList.csv", SAMPLE / "ExportOrderDetailList.csv"
 PAGES = ["orders:import", "orders:imports", "orders:unpaid", "orders:review", "orders:exceptions",
          "orders:cannot_ship", "orders:changes", "orders:tasks", "orders:rules"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from shopdesk.channels.importers.records import OrderRecord, RowError
 
-SAMPLES = Path("/work/shared/data/taobao")
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "taobao"
 
 
 def csv_text(header: list[str], rows: list[list[str]]) -> str:
