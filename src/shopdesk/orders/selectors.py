@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Prefetch, Q
 from django.utils import timezone
@@ -10,7 +10,6 @@ from django.utils import timezone
 from shopdesk.channels.selectors import shops_visible_to
 from shopdesk.core import clock
 from shopdesk.core.models import AuditEvent
-from shopdesk.orders import flows
 from shopdesk.orders.models import (
     ChangeRequest,
     ImportRun,
@@ -136,11 +135,3 @@ def rules_for(shop) -> ShopOrderRules:
 
 def unreachable_areas():
     return UnreachableArea.objects.all()
-
-
-def hours_since(moment: datetime) -> float:
-    return (clock.now() - moment) / timedelta(hours=1)
-
-
-def change_case(order: Order):
-    return flows.change_case(order.status)

@@ -437,11 +437,6 @@ def close_order_from_platform(order: Order, *, reason: str, actor=None) -> None:
     _cancel(order, actor, reason or gettext("Closed on the platform"))
 
 
-def preview_change(order: Order) -> flows.ChangeCase:
-    """Which case of 003:554 a change or cancellation would take now (shown before the user confirms)."""
-    return flows.change_case(order.status)
-
-
 @transaction.atomic
 def change_address(*, actor, order: Order, buyer_name: str, mobile: str, landline: str, province: str, city: str,
                    district: str, address_detail: str, postcode: str = "") -> Order:
