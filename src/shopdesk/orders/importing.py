@@ -346,9 +346,9 @@ def _history(shop, orders: list, window_hours: int) -> list[risk.RiskRow]:
     found = {}
     for column in ("mobile", "buyer_platform_id", "address_detail"):
         values = list({getattr(o, column) for o in orders if getattr(o, column)})
-        for i in range(0, len(values), 500):
-            lookup = Order.objects.filter(**{f"{column}__in": bulk.padded(values[i:i + 500])}, ordered_at__gte=start,
-                                          ordered_at__lte=end).order_by()
+        for i in range(0, len(values), CHUNK):
+            lookup = Order.objects.filter(**{f"{column}__in": bulk.padded(values[i:i + CHUNK])},
+                                          ordered_at__gte=start, ordered_at__lte=end).order_by()
             for row in lookup.values_list(*fields):
                 found[row[0]] = row
     rows = []
@@ -394,8 +394,10 @@ def write_chunk(records: list[OrderRecord], ctx: Context, summary: Summary, *, a
             summary.duplicates += 1  # the same order twice in one file
         else:
             seen[rec.platform_order_no] = rec
-    existing = {o.platform_order_no: o for o in Order.objects.filter(shop=shop,
-                                                                     platform_order_no__in=bulk.padded(list(seen)))}
+    # Known orders: their id and status decide (an update locks and reads the whole order itself).
+    known = Order.objects.filter(shop=shop, platform_order_no__in=bulk.padded(list(seen)))
+    existing = {no: SimpleNamespace(pk=pk, status=status)
+                for no, pk, status in known.values_list("platform_order_no", "pk", "status")}
     new = [rec for no, rec in seen.items() if no not in existing]
     for no, order in existing.items():
         if _platform_update(order, seen[no], ctx, actor=actor):
@@ -403,7 +405,7 @@ def write_chunk(records: list[OrderRecord], ctx: Context, summary: Summary, *, a
         else:
             summary.duplicates += 1
         if keep:
-            summary.orders.append(order)
+            summary.orders.append(Order.objects.select_related("shop").get(pk=order.pk))
     if not new:
         return
     ctx.map_codes(ln.channel_sku_code for rec in new for ln in rec.lines)
@@ -502,7 +504,7 @@ def _flag_history(flags: dict, actor) -> None:
                            changes={"risk": {"before": None, "after": [r["code"] for r in reasons]}})
 
 
-def _platform_update(order: Order, rec: OrderRecord, ctx: Context, *, actor) -> bool:
+def _platform_update(order: SimpleNamespace, rec: OrderRecord, ctx: Context, *, actor) -> bool:
     """Follow the platform when it moved a known order forward; False when nothing changed (a duplicate)."""
     from shopdesk.orders import services
 
