@@ -2,9 +2,10 @@
 
 Django's `bulk_create` prepares every value through the ORM's generic compiler, which for wide rows (an order has
 about fifty columns) costs several times what the database spends storing them. `insert` does the same job for
-plain new rows with one converter per field, decided once per model, and a multi-row `INSERT ... RETURNING id` per
-batch (SQLite 3.35+ and PostgreSQL), then sets each object's primary key, as bulk_create does. No signals, no
-save() overrides: only for models written through their services, which call it inside their transaction.
+plain new rows with one converter per field, decided once per model: on SQLite a multi-row `INSERT ... RETURNING id`
+per batch through the driver's cursor, on PostgreSQL ids from the table's sequence and one COPY; then it sets each
+object's primary key, as bulk_create does. No signals, no save() overrides: only for models written through their
+services, which call it inside their transaction.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def _sqlite_datetime(value):
 
 
 @cache
-def _plan(model: type[models.Model]) -> tuple[str, list[str], list[Callable], str]:
+def _plan(model: type[models.Model]) -> tuple[str, list[str], list[Callable], str, list[str]]:
+    """(table, attnames, converter per column or None, "INSERT INTO table (columns) VALUES ", column names)."""
     ops = connection.ops
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     converters: list[Callable] = []
@@ -101,7 +103,7 @@ def _plan(model: type[models.Model]) -> tuple[str, list[str], list[Callable], st
     qn = ops.quote_name
     columns = ", ".join(qn(f.column) for f in fields)
     head = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608 (model metadata only)
-    return model._meta.db_table, [f.attname for f in fields], converters, head
+    return model._meta.db_table, [f.attname for f in fields], converters, head, [f.column for f in fields]
 
 
 def batches(total: int, largest: int) -> list[tuple[int, int]]:
@@ -156,35 +158,61 @@ def _defaults(model: type[models.Model]) -> dict[str, Callable]:
 def _insert(model: type[models.Model], rows: Sequence[dict]) -> list:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("bulk inserts must run inside the caller's transaction")
-    _table, attnames, converters, head = _plan(model)
-    defaults = _defaults(model)
+    if connection.vendor == "postgresql":
+        return _copy(model, rows)
+    _table, attnames, _converters, head, _columns = _plan(model)
     width = len(attnames)
-    sqlite = connection.vendor == "sqlite"
-    # SQLite: the driver's own cursor with its "?" marks. Django's cursor would rewrite every "%s" of a statement
-    # of thousands of values with a regular expression on each call, which costs more than the INSERT.
-    mark = "?" if sqlite else "%s"
-    one = "(" + ", ".join([mark] * width) + ")"
+    # The driver's own cursor with its "?" marks: Django's cursor would rewrite every "%s" of a statement of thousands
+    # of values with a regular expression on each call, which costs more than the INSERT.
+    one = "(" + ", ".join(["?"] * width) + ")"
     per_batch = max(1, MAX_PARAMS // width)
     pk = connection.ops.quote_name(model._meta.pk.column)
-    converting = [(i, c) for i, c in enumerate(converters) if c is not None]
     ids: list = []
-    with connection.cursor() as cursor:
-        raw = connection.connection.cursor() if sqlite else cursor
-        for start, size in batches(len(rows), per_batch):
-            params = []
-            extend = params.extend
-            for values in rows[start:start + size]:
-                try:
-                    row = [values[a] for a in attnames]
-                except KeyError:  # a column left to its default
-                    row = [values[a] if a in values else defaults[a]() for a in attnames]
-                for i, c in converting:
-                    if row[i] is not None:
-                        row[i] = c(row[i])
-                extend(row)
-            sql = head + ", ".join([one] * size) + f" RETURNING {pk}"  # noqa: S608 (model metadata only)
-            raw.execute(sql, params)
-            ids.extend(new_id for (new_id,) in raw.fetchall())
-        if sqlite:
+    with connection.cursor():  # opens the connection if needed
+        raw = connection.connection.cursor()
+        try:
+            for start, size in batches(len(rows), per_batch):
+                params = []
+                for row in _values(model, rows[start:start + size]):
+                    params.extend(row)
+                sql = head + ", ".join([one] * size) + f" RETURNING {pk}"  # noqa: S608 (model metadata only)
+                raw.execute(sql, params)
+                ids.extend(new_id for (new_id,) in raw.fetchall())
+        finally:
             raw.close()
     return ids
+
+
+def _values(model: type[models.Model], rows: Sequence[dict]) -> Iterator[list]:
+    """Each row's column values, in the plan's order, ready for the driver."""
+    _table, attnames, converters, _head, _columns = _plan(model)
+    defaults = _defaults(model)
+    converting = [(i, c) for i, c in enumerate(converters) if c is not None]
+    for values in rows:
+        try:
+            row = [values[a] for a in attnames]
+        except KeyError:  # a column left to its default
+            row = [values[a] if a in values else defaults[a]() for a in attnames]
+        for i, c in converting:
+            if row[i] is not None:
+                row[i] = c(row[i])
+        yield row
+
+
+def _copy(model: type[models.Model], rows: Sequence[dict]) -> list:
+    """PostgreSQL: take the ids from the table's sequence in one query, then COPY the rows with them. A multi-row
+    INSERT of thousands of "%s" would be split by psycopg in Python on every call (statements that long are not
+    cached), which costs several times the INSERT itself."""
+    table, _attnames, _converters, _head, column_names = _plan(model)
+    qn = connection.ops.quote_name
+    pk = model._meta.pk.column
+    columns = ", ".join(qn(c) for c in (pk, *column_names))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [table, pk, len(rows)])
+        ids = sorted(new_id for (new_id,) in cursor.fetchall())
+        with cursor.cursor.copy(f"COPY {qn(table)} ({columns}) FROM STDIN") as copy:
+            for new_id, row in zip(ids, _values(model, rows), strict=True):
+                copy.write_row([new_id, *row])
+    return ids
+
