@@ -39,6 +39,7 @@ from shopdesk.orders import flows, risk, verification
 from shopdesk.orders.models import ImportRun, Order, OrderLine, ShopOrderRules, Status, UnreachableArea
 
 CHUNK = 2000  # orders per transaction: bigger chunks rewrite fewer index pages per order (random keys)
+HISTORY_BATCH = 500
 NOTIFY_EVERY = 20  # chunks between two listing syncs (auto delist at zero stock) during an import
 MAX_REPORTED = 1000  # rejected rows kept in the summary (all are counted)
 _PLATFORM_TO_STATUS = {"unpaid": Status.UNPAID, "paid": Status.PAID, "shipped": Status.SHIPPED,
@@ -346,8 +347,10 @@ def _history(shop, orders: list, window_hours: int) -> list[risk.RiskRow]:
     found = {}
     for column in ("mobile", "buyer_platform_id", "address_detail"):
         values = list({getattr(o, column) for o in orders if getattr(o, column)})
-        for i in range(0, len(values), CHUNK):
-            lookup = Order.objects.filter(**{f"{column}__in": bulk.padded(values[i:i + CHUNK])},
+        # At most HISTORY_BATCH values a query: with much longer IN lists SQLite's planner prefers the time index and
+        # scans the whole window (on a 双11 file, every order imported so far) for every chunk.
+        for i in range(0, len(values), HISTORY_BATCH):
+            lookup = Order.objects.filter(**{f"{column}__in": bulk.padded(values[i:i + HISTORY_BATCH])},
                                           ordered_at__gte=start, ordered_at__lte=end).order_by()
             for row in lookup.values_list(*fields):
                 found[row[0]] = row
