@@ -93,6 +93,23 @@ def rewrite(src: Path, dst: Path, change) -> Path:
     return dst
 
 
+
+def test_a_chunk_that_fails_marks_the_run_failed_and_leaves_no_reader_behind(shop, sample_listings, monkeypatch):
+    import threading
+
+    from shopdesk.orders import importing
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importing, "write_chunk", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        services.import_orders(actor=None, shop=shop, path=ORDERS, items_path=ITEMS)
+    run = ImportRun.objects.get()
+    assert run.state == "failed" and "disk full" in run.error
+    assert not Order.objects.exists() and not Reservation.objects.filter(state="active").exists()
+    assert not any(t.name == "shopdesk-import-reader" for t in threading.enumerate())
+
 def test_platform_moves_orders_forward_and_the_import_follows(shop, sample_listings, tmp_path):
     services.import_orders(actor=None, shop=shop, path=ORDERS, items_path=ITEMS)
     unpaid_no, paid_no = "646598163681295745", "583234416758609302"

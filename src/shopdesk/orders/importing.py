@@ -14,6 +14,7 @@ Only `services.py` calls it. How it keeps its promises (product.md §2.3):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import queue
@@ -564,19 +565,21 @@ def _write_all(source: Source, ctx: Context, summary: Summary, import_run: Impor
                on_progress: Callable[[ImportRun], None] | None) -> None:
     """Pass two: each chunk in its own transaction with the run's progress (a killed import keeps whole chunks)."""
     processed = 0
-    for n, chunk in enumerate(prefetched(source.chunks()), start=1):
-        with transaction.atomic():
-            write_chunk(chunk, ctx, summary, actor=actor)
-            processed += len(chunk)
-            if n % NOTIFY_EVERY == 0:
-                engine.notify_changed(ctx.touched)
-                ctx.touched.clear()
-            ImportRun.objects.filter(pk=import_run.pk).update(
-                processed=processed, created=summary.created, updated=summary.updated,
-                duplicates=summary.duplicates)
-        import_run.processed = processed
-        if on_progress is not None:
-            on_progress(import_run)
+    # closing(): a failed chunk stops the reader thread here, before the caller closes the stage it reads.
+    with contextlib.closing(prefetched(source.chunks())) as chunks:
+        for n, chunk in enumerate(chunks, start=1):
+            with transaction.atomic():
+                write_chunk(chunk, ctx, summary, actor=actor)
+                processed += len(chunk)
+                if n % NOTIFY_EVERY == 0:
+                    engine.notify_changed(ctx.touched)
+                    ctx.touched.clear()
+                ImportRun.objects.filter(pk=import_run.pk).update(
+                    processed=processed, created=summary.created, updated=summary.updated,
+                    duplicates=summary.duplicates)
+            import_run.processed = processed
+            if on_progress is not None:
+                on_progress(import_run)
     with transaction.atomic():
         engine.notify_changed(ctx.touched)
 
