@@ -73,13 +73,15 @@ class Summary:
 # A record in the stage: one column per field of OrderRecord (its lines come from the item table), as plain values
 # SQLite keeps as they are: amounts as text, times as POSIX seconds (read back in China time), flags as 0/1.
 # Cheaper both ways than pickling the record with its Decimal and datetime objects.
-_FIELDS = [f.name for f in dataclasses.fields(OrderRecord) if f.name != "lines"]
-_AMOUNTS = frozenset(f.name for f in dataclasses.fields(OrderRecord) if f.type == "Decimal")
-_TIMES = frozenset(f.name for f in dataclasses.fields(OrderRecord) if f.type == "datetime | None")
+_KINDS = {f.name: f.type for f in dataclasses.fields(OrderRecord) if f.name != "lines"}  # annotations, as text
+if unknown := {name for name, kind in _KINDS.items() if kind not in ("str", "int", "bool", "Decimal",
+                                                                     "datetime | None")}:
+    raise TypeError(f"the import stage cannot keep OrderRecord fields {sorted(unknown)}: teach it their type")
+_FIELDS = list(_KINDS)
 _STAGE_COLUMNS = ", ".join(f"f_{name}" for name in _FIELDS)
-_AMOUNT_AT = [i for i, name in enumerate(_FIELDS) if name in _AMOUNTS]
-_TIME_AT = [i for i, name in enumerate(_FIELDS) if name in _TIMES]
-_FLAG_AT = [i for i, f in enumerate(dataclasses.fields(OrderRecord)) if f.type == "bool"]  # SQLite keeps 0/1
+_AMOUNT_AT = [i for i, name in enumerate(_FIELDS) if _KINDS[name] == "Decimal"]
+_TIME_AT = [i for i, name in enumerate(_FIELDS) if _KINDS[name] == "datetime | None"]
+_FLAG_AT = [i for i, name in enumerate(_FIELDS) if _KINDS[name] == "bool"]  # SQLite gives 0/1 back
 
 
 def _stage_row(rec: OrderRecord) -> list:
