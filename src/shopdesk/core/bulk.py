@@ -168,18 +168,18 @@ def _insert(model: type[models.Model], rows: Sequence[dict]) -> list:
     per_batch = max(1, MAX_PARAMS // width)
     pk = connection.ops.quote_name(model._meta.pk.column)
     ids: list = []
-    with connection.cursor():  # opens the connection if needed
-        raw = connection.connection.cursor()
-        try:
-            for start, size in batches(len(rows), per_batch):
-                params = []
-                for row in _values(model, rows[start:start + size]):
-                    params.extend(row)
-                sql = head + ", ".join([one] * size) + f" RETURNING {pk}"  # noqa: S608 (model metadata only)
-                raw.execute(sql, params)
-                ids.extend(new_id for (new_id,) in raw.fetchall())
-        finally:
-            raw.close()
+    connection.ensure_connection()
+    raw = connection.connection.cursor()
+    try:
+        for start, size in batches(len(rows), per_batch):
+            params = []
+            for row in _values(model, rows[start:start + size]):
+                params.extend(row)
+            sql = head + ", ".join([one] * size) + f" RETURNING {pk}"  # noqa: S608 (model metadata only)
+            raw.execute(sql, params)
+            ids.extend(new_id for (new_id,) in raw.fetchall())
+    finally:
+        raw.close()
     return ids
 
 

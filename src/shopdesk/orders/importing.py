@@ -136,7 +136,7 @@ class Source:
         self._stage.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
             "CREATE TABLE i (no TEXT, line INTEGER, code TEXT, title TEXT, props TEXT, qty INTEGER, price TEXT);"
-            f"CREATE TABLE o (no TEXT, line INTEGER, {_STAGE_COLUMNS});")
+            f"CREATE TABLE o ({_STAGE_COLUMNS});")
         return self._stage
 
     def validate(self, summary: Summary) -> int:
@@ -148,13 +148,13 @@ class Source:
         if self.fmt == "taobao":
             self._stage_items(summary)
         total, rejected_before, batch, items = 0, summary.rejected_count, [], []
-        insert = f"INSERT INTO o VALUES (?, ?, {', '.join('?' * len(_FIELDS))})"  # noqa: S608 (field names only)
+        insert = f"INSERT INTO o VALUES ({', '.join('?' * len(_FIELDS))})"  # noqa: S608 (field names only)
         for rec in self._order_iter():
             if isinstance(rec, RowError):
                 summary.reject(rec.line_no, self._where(rec) + rec.reason)
                 continue
             total += 1
-            batch.append([rec.platform_order_no, rec.line_no, *_stage_row(rec)])
+            batch.append(_stage_row(rec))
             # JD and the generic template carry the lines in the record: staged under the record's line number
             # (unique, where an order number may repeat in a file).
             items.extend(_item_row(str(rec.line_no), ln) for ln in rec.lines)
@@ -164,14 +164,16 @@ class Source:
         stage.execute("CREATE INDEX i_no ON i (no, line)")
         stage.commit()
         if self.fmt == "taobao":
-            stage.execute("CREATE INDEX o_no ON o (no)")
+            stage.execute("CREATE INDEX o_no ON o (f_platform_order_no)")
             for order_no, line_no in stage.execute(
-                    "SELECT o.no, o.line FROM o LEFT JOIN i ON i.no = o.no WHERE i.no IS NULL ORDER BY o.line"):
+                    "SELECT o.f_platform_order_no, o.f_line_no FROM o LEFT JOIN i ON i.no = o.f_platform_order_no "
+                    "WHERE i.no IS NULL ORDER BY o.f_line_no"):
                 summary.reject(line_no, gettext("Order %(no)s has no items in %(file)s.")
                                % {"no": order_no, "file": self.items_path.name})
             orphans = [] if summary.rejected_count > rejected_before else stage.execute(
                 # items of an order row already rejected are not reported a second time
-                "SELECT i.no, MIN(i.line) FROM i LEFT JOIN o ON o.no = i.no WHERE o.no IS NULL GROUP BY i.no "
+                "SELECT i.no, MIN(i.line) FROM i LEFT JOIN o ON o.f_platform_order_no = i.no WHERE o.f_line_no IS NULL "
+                "GROUP BY i.no "
                 "ORDER BY 2")
             for order_no, line_no in orphans:
                 summary.reject(line_no, f"{self.items_path.name}: " + gettext(
@@ -185,7 +187,7 @@ class Source:
 
     def _flush(self, insert: str, orders: list, items: list) -> None:
         self._stage.executemany(insert, orders)
-        self._stage.executemany("INSERT INTO i VALUES (?, ?, ?, ?, ?, ?, ?)", items)
+        self._stage.executemany(_INSERT_ITEM, items)
         orders.clear()
         items.clear()
 
@@ -201,9 +203,9 @@ class Source:
             no, ln = item
             batch.append(_item_row(no, ln))
             if len(batch) >= 5000:
-                self._stage.executemany("INSERT INTO i VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+                self._stage.executemany(_INSERT_ITEM, batch)
                 batch.clear()
-        self._stage.executemany("INSERT INTO i VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+        self._stage.executemany(_INSERT_ITEM, batch)
 
     def chunks(self, size: int = CHUNK) -> Iterator[list[OrderRecord]]:
         """Pass two: the valid orders, with their lines, `size` at a time, in file order."""
@@ -219,6 +221,9 @@ class Source:
         for key, line, code, title, props, qty, price in self._stage.execute(sql, list(by_key)):
             by_key[key].lines.append(LineRecord(line, code, title, props, qty, Decimal(price)))
         return chunk
+
+
+_INSERT_ITEM = "INSERT INTO i VALUES (?, ?, ?, ?, ?, ?, ?)"
 
 
 def _item_row(key: str, ln: LineRecord) -> tuple:
