@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "shopdesk.catalog",
     "shopdesk.inventory",
     "shopdesk.orders",
+    "shopdesk.fulfillment",
     "shopdesk.web",
 ]
 

@@ -25,6 +25,8 @@ EXPECTED = {
     "verify_order": "orders.verify",
     "unverify_order": "orders.unverify",
     "mark_printed": "orders.print",
+    "set_tracking": "orders.set_tracking",
+    "create_reship_order": "orders.reship_create",
     "mark_picked": "orders.pick",
     "mark_packed": "orders.pack",
     "ship_order": "orders.ship",
@@ -110,6 +112,7 @@ def test_every_service_writes_its_audit_event(make_user, shop, stocked, make_ord
     call("approve_change_request", request=request)
     call("unmask_order", order=order)
     order.refresh_from_db()
+    order = call("set_tracking", order=order, carrier="中通快递", tracking_no="ZT0")
     order = call("mark_printed", order=order, batch="B1")
     order = call("mark_picked", order=order)
     order = call("mark_packed", order=order)
@@ -117,6 +120,7 @@ def test_every_service_writes_its_audit_event(make_user, shop, stocked, make_ord
     order = call("mark_delivered", order=order)
     order = call("complete_order", order=order)
     call("move_to_after_sales", order=order, reason="质量问题")
+    call("create_reship_order", order=order, quantities={order.lines.first().pk: 1}, reason="少货")
 
     a = make_order(buyer="m", detail="合并路1号", lines=[("CH-0001", 1, "50.00")])
     b = make_order(buyer="m", detail="合并路1号", lines=[("CH-0001", 2, "50.00")])

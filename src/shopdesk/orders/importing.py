@@ -332,7 +332,7 @@ def _order_from(rec: OrderRecord, shop, now) -> Draft:
         carrier=rec.carrier_name[:40], tracking_no=rec.tracking_no[:40], is_cod=rec.is_cod,
         close_reason=rec.close_reason[:200], created_at=now, updated_at=now, source="import", out_of_stock=False,
         has_unmapped=False, address_incomplete=False, unreachable=False, risk_flagged=False, risk_reasons=[],
-        review_reasons=[], on_hold=False, verified_at=None, verified_by_id=None,
+        review_reasons=[], on_hold=False, verified_at=None, verified_by_id=None, reship_of_id=None, ship_today=False,
     )
 
 

@@ -42,6 +42,7 @@ class Source(models.TextChoices):
     MANUAL = "manual", _("Entered by hand")
     SPLIT = "split", _("Split")
     MERGE = "merge", _("Merge")
+    RESHIP = "reship", _("Reship")
 
 
 class Order(models.Model):
@@ -108,6 +109,10 @@ class Order(models.Model):
                                     on_delete=models.PROTECT, related_name="merged_from", db_index=False)
     split_from = models.ForeignKey("self", verbose_name=_("split from"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="split_parts", db_index=False)
+    reship_of = models.ForeignKey("self", verbose_name=_("reship of"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="reships", db_index=False)
+    ship_today = models.BooleanField(_("ship today"), default=False,
+                                     help_text=_("Must leave today (当天补发): first in the print queue."))
     created_at = models.DateTimeField(_("created at"), default=clock.now)
     updated_at = models.DateTimeField(_("updated at"), default=clock.now)
 
@@ -124,6 +129,7 @@ class Order(models.Model):
             models.Index(fields=["-ordered_at", "-id"], name="order_time"),
             models.Index(fields=["merged_into"], name="order_merged_into", condition=Q(merged_into__isnull=False)),
             models.Index(fields=["split_from"], name="order_split_from", condition=Q(split_from__isnull=False)),
+            models.Index(fields=["reship_of"], name="order_reship_of", condition=Q(reship_of__isnull=False)),
         ]
         permissions = [
             ("verify_order", "Can verify orders"),

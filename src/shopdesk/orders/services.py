@@ -311,9 +311,29 @@ def _fulfil(actor, order: Order, step: str, **fields) -> Order:
 
 
 @transaction.atomic
-def mark_printed(*, actor, order: Order, batch: str) -> Order:
-    """verified → printed (the fulfilment module prints the batch); reprinting a printed order is allowed."""
-    return _fulfil(actor, order, "print", printed_batch=batch[:40])
+def mark_printed(*, actor, order: Order, batch: str, carrier: str = "", tracking_no: str = "") -> Order:
+    """verified → printed (the fulfilment module prints the batch, with the waybill number it assigned);
+    reprinting a printed order is allowed."""
+    fields = {"printed_batch": batch[:40]}
+    if carrier:
+        fields["carrier"] = carrier.strip()[:40]
+    if tracking_no:
+        fields["tracking_no"] = tracking_no.strip()[:40]
+    return _fulfil(actor, order, "print", **fields)
+
+
+@transaction.atomic
+def set_tracking(*, actor, order: Order, carrier: str, tracking_no: str) -> Order:
+    """Record the carrier and waybill number of an order not yet shipped (entered or imported by the warehouse)."""
+    grant = _authorize(actor, FULFIL, order.shop)
+    order = _locked(order)
+    if order.status not in (Status.VERIFIED, Status.PRINTED, Status.PICKED, Status.PACKED):
+        raise Conflict(gettext("Order %(no)s is %(status)s: its waybill number cannot be set now.")
+                       % {"no": order.platform_order_no, "status": order.get_status_display()}, code="invalid_state")
+    before = audit.snapshot(order, _AUDIT_FIELDS)
+    order.carrier, order.tracking_no = carrier.strip()[:40], tracking_no.strip()[:40]
+    _save(order, before, "orders.set_tracking", actor=actor, grant=grant)
+    return order
 
 
 @transaction.atomic
@@ -778,6 +798,54 @@ def split_order(*, actor, order: Order, quantities: dict[int, int]) -> Order:
     _note(order, gettext("Split into %(no)s") % {"no": part.platform_order_no}, actor, kind=OrderNote.Kind.SYSTEM)
     _save(order, before, "orders.split", actor=actor, grant=grant, reason=part.platform_order_no)
     return part
+
+
+@transaction.atomic
+def create_reship_order(*, actor, order: Order, quantities: dict[int, int], reason: str) -> Order:
+    """当天补发: a new order for the given quantities of the original's lines ({line id: quantity}), free of charge,
+    linked to the original, reserved and reviewed at once, and marked to leave today (003)."""
+    grant = _authorize(actor, ADD, order.shop)
+    lines = {line.pk: line for line in order.lines.all()}
+    wanted = {int(k): int(v) for k, v in quantities.items() if int(v) > 0}
+    errors = [gettext("line %(id)s is not on this order") % {"id": k} for k in wanted if k not in lines]
+    errors += [gettext("line %(id)s has only %(q)d") % {"id": k, "q": lines[k].quantity}
+               for k, v in wanted.items() if k in lines and v > lines[k].quantity]
+    if not wanted:
+        errors.append(gettext("choose what to reship"))
+    if errors:
+        raise ServiceError(gettext("Cannot reship: %(p)s.") % {"p": "; ".join(errors)}, code="cannot_reship")
+    n = Order.objects.filter(reship_of=order).count() + 1
+    now = clock.now()
+    reship = Order.objects.get(pk=order.pk)
+    reship.pk = None
+    reship.platform_order_no = f"{order.platform_order_no}-BF{n}"[:64]
+    reship.source, reship.reship_of, reship.ship_today = Source.RESHIP, order, True
+    reship.status, reship.platform_status = Status.PAID, ""
+    reship.goods_amount = reship.shipping_fee = reship.discount = reship.paid_amount = Decimal("0")
+    reship.ordered_at = reship.paid_at = reship.created_at = reship.updated_at = now
+    reship.carrier, reship.tracking_no, reship.printed_batch = order.carrier, "", ""
+    reship.verified_at = reship.verified_by = reship.shipped_at = reship.delivered_at = reship.closed_at = None
+    reship.merged_into = reship.split_from = None
+    reship.on_hold = reship.risk_flagged = False
+    reship.risk_reasons, reship.review_reasons, reship.reminder_count, reship.close_reason = [], [], 0, ""
+    reship.buyer_message = reship.seller_remark = ""  # handled on the original; a reship needs no review for them
+    reship.is_cod = False
+    reship.save()
+    for line_id, qty in wanted.items():
+        line = lines[line_id]
+        OrderLine.objects.create(order=reship, sku=line.sku, channel_sku_code=line.channel_sku_code,
+                                 title=line.title, properties=line.properties, quantity=qty,
+                                 unit_price=Decimal("0"))
+    _reserve_missing(reship)
+    _review(reship)
+    reship.save()
+    audit.record_event("orders.reship_create", actor=actor, obj=reship, grant=grant, reason=reason,
+                       changes=audit.created(reship, _AUDIT_FIELDS))
+    _note(order, gettext("Reshipped as %(no)s: %(reason)s") % {"no": reship.platform_order_no, "reason": reason},
+          actor, kind=OrderNote.Kind.SYSTEM)
+    _note(reship, gettext("Reship of %(no)s: %(reason)s") % {"no": order.platform_order_no, "reason": reason},
+          actor, kind=OrderNote.Kind.SYSTEM)
+    return reship
 
 
 # --- tasks, unmasking, rules -----------------------------------------------------------------------------------------

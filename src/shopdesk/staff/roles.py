@@ -54,6 +54,22 @@ _ORDERS_WORK = [*_ORDERS_VIEW, "orders.add_order", "orders.import_order", "order
 _ORDER_TASKS = ["orders.change_ordertask"]
 _ORDER_FULFIL = ["orders.fulfil_order"]
 _ORDER_RULES = ["orders.view_shoporderrules", "orders.change_shoporderrules", "orders.view_unreachablearea"]
+# Fulfilment (发货/物流, product.md §2.4): the warehouse prints, picks, checks, packs, ships and hands over; CS sees
+# parcels and works their exceptions and missing-item claims; carriers, pools and bills are set up by the
+# warehouse lead and the manager; finance and merchandise check the courier bill (004:14).
+_PARCELS_VIEW = ["fulfillment.view_shipment", "fulfillment.view_carrier", "fulfillment.view_logisticsexception",
+                 "fulfillment.view_missingitemclaim"]
+_WAREHOUSE_WORK = [*_PARCELS_VIEW, "fulfillment.view_printbatch", "fulfillment.add_printbatch",
+                   "fulfillment.view_handover", "fulfillment.add_handover", "fulfillment.view_dispatch_plan",
+                   "fulfillment.view_waybillpool", "fulfillment.add_trackingevent"]
+_CARRIER_SETUP = ["fulfillment.add_carrier", "fulfillment.change_carrier", "fulfillment.view_pricerule",
+                  "fulfillment.change_pricerule", "fulfillment.view_waybillpool", "fulfillment.add_waybillpool",
+                  "fulfillment.change_waybillpool", "fulfillment.view_shopshipping", "fulfillment.change_shopshipping",
+                  "orders.view_unreachablearea", "orders.add_unreachablearea", "orders.delete_unreachablearea"]
+_PARCEL_CS = [*_PARCELS_VIEW, "fulfillment.change_logisticsexception", "fulfillment.add_missingitemclaim"]
+_RESHIP = ["fulfillment.change_missingitemclaim"]
+_BILLS = ["fulfillment.view_carrier", "fulfillment.view_pricerule", "fulfillment.view_courierbill",
+          "fulfillment.add_courierbill", "fulfillment.change_courierbill"]
 
 
 @dataclass(frozen=True)
@@ -86,7 +102,7 @@ _role(
      VIEW_ALL_SHOPS, *_CATALOG_VIEW, *_CATALOG_EDIT, *_CATALOG_PHOTOS, *_CATALOG_PRICES, *_CATALOG_MASTER,
      *_WAREHOUSES, *_STOCK_HEALTH, *_STOCK_THRESHOLDS, *_STOCKTAKE, APPROVE_STOCKTAKE, *_RECEIVING, *_TRANSFERS,
      *_STOCK_REPORTS, *_PERIOD_CLOSE, *_PURCHASING, *_WAREHOUSE_SETUP, *_ORDERS_WORK, *_ORDER_TASKS, *_ORDER_FULFIL,
-     *_ORDER_RULES],
+     *_ORDER_RULES, *_WAREHOUSE_WORK, *_CARRIER_SETUP, *_PARCEL_CS, *_RESHIP, *_BILLS],
     max_discount_percent=Decimal("30"), max_shipping_fee_change=Decimal("100"),
 )
 _role(
@@ -112,7 +128,7 @@ _role(
     "cs_presales", _("Pre-sales customer service"),
     [_("Answer inquiries and guide purchases"), _("Bargain within your authority"),
      _("Verify the order details with the buyer"), _("Note special requests on the order")],
-    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK, *_ORDERS_WORK],
+    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK, *_ORDERS_WORK, *_PARCELS_VIEW],
     max_discount_percent=Decimal("5"), max_shipping_fee_change=Decimal("10"),
     tags=frozenset({"cs"}),
 )
@@ -120,7 +136,7 @@ _role(
     "cs_aftersales", _("After-sales customer service"),
     [_("Answer tracking questions"), _("Handle returns, exchanges and refunds"), _("Handle complaints"),
      _("Follow up negative reviews within 48 hours"), _("Make care visits")],
-    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK, *_ORDERS_WORK, *_ORDER_TASKS],
+    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK, *_ORDERS_WORK, *_ORDER_TASKS, *_PARCEL_CS],
     max_discount_percent=Decimal("5"), max_shipping_fee_change=Decimal("10"),
     tags=frozenset({"cs"}),
 )
@@ -129,7 +145,7 @@ _role(
     [_("Keep the duty roster"), _("Check refunds and disputes in progress every day"),
      _("Prepare the monthly reward/penalty score sheet before payroll"), _("Train the agents")],
     [*_SEE_STAFF, *_SHOPS, UNMASK_PERSONAL_DATA, "core.view_auditevent", "staff.view_standin", *_CATALOG_VIEW,
-     *_STOCK, *_ORDERS_WORK, *_ORDER_TASKS, *_ORDER_RULES],
+     *_STOCK, *_ORDERS_WORK, *_ORDER_TASKS, *_ORDER_RULES, *_PARCEL_CS, *_RESHIP],
     max_discount_percent=Decimal("10"), max_shipping_fee_change=Decimal("20"),
     tags=frozenset({"cs"}),
 )
@@ -139,7 +155,7 @@ _role(
      _("Enter distributor orders"), _("Reconcile courier fees monthly")],
     [*_SHOPS, VIEW_COST_PRICE, *_CATALOG_VIEW, *_CATALOG_EDIT, *_CATALOG_PHOTOS, *_CATALOG_PRICES,
      *_CATALOG_MASTER, *_WAREHOUSES, *_STOCK_HEALTH, *_STOCK_THRESHOLDS, *_STOCKTAKE, *_ORDERS_VIEW,
-     "orders.add_order", "orders.import_order"],
+     "orders.add_order", "orders.import_order", *_BILLS],
 )
 _role(
     "warehouse", _("Warehouse and logistics"),
@@ -147,13 +163,14 @@ _role(
      _("Count stock and report daily, weekly and monthly")],
     # Stock health too: the keeper reports none, low, overstock and slow-moving stock (000:493).
     [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_WAREHOUSES, *_RECEIVING, *_STOCKTAKE, *_TRANSFERS,
-     *_STOCK_REPORTS, *_STOCK_HEALTH, *_ORDERS_VIEW, *_ORDER_TASKS, *_ORDER_FULFIL],
+     *_STOCK_REPORTS, *_STOCK_HEALTH, *_ORDERS_VIEW, *_ORDER_TASKS, *_ORDER_FULFIL, *_WAREHOUSE_WORK,
+     *_CARRIER_SETUP, *_RESHIP],
 )
 _role(
     "finance", _("Finance"),
     [_("Track distributor receivables"), _("Reconcile funds weekly"), _("Check courier bills")],
     [*_SHOPS, VIEW_COST_PRICE, "core.view_auditevent", *_WAREHOUSES, *_STOCK_REPORTS, *_PERIOD_CLOSE,
-     *_ORDERS_VIEW],
+     *_ORDERS_VIEW, *_BILLS],
 )
 _role(
     "trade_sales", _("Foreign-trade sales"),
