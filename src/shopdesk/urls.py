@@ -78,6 +78,7 @@ urlpatterns = [
     path("inventory/", include("shopdesk.inventory.urls")),
     path("catalog/", include("shopdesk.catalog.urls")),
     path("orders/", include("shopdesk.orders.urls")),
+    path("fulfilment/", include("shopdesk.fulfillment.urls")),
     path("api/v1/me/", core_api.me, name="api-me"),
     path("api/v1/catalog/import/", catalog_api.ImportView.as_view(), name="api-catalog-import"),
     path("api/v1/catalog/export/", catalog_api.ExportView.as_view(), name="api-catalog-export"),

@@ -624,3 +624,9 @@ def create_handover(*, actor, carrier: str, courier_name: str = "") -> Handover:
                        changes={"parcels": {"before": None, "after": len(ids)}})
     return handover
 
+
+
+# --- set-up: coverage import, waybill-number import ------------------------------------------------------------------
+
+
+# --- logistics: tracking events, exceptions, missing items, courier bills --------------------------------------------

@@ -1,0 +1,3 @@
+"""URL patterns of the logistics pages (included by urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URL patterns of the warehouse pages (included by urls.py)."""
+
+urlpatterns: list = []
