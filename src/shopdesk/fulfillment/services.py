@@ -321,8 +321,10 @@ def create_batch(*, actor, orders: Iterable[Order]) -> BatchResult:
             without.append(order.platform_order_no)
         order_services.mark_printed(actor=actor, order=order, batch=batch.number, carrier=carrier_name,
                                     tracking_no=tracking)
-    OrderWork.objects.bulk_create([OrderWork(order_id=o.pk, batch=batch) for o in locked], update_conflicts=True,
-                                  unique_fields=["order"], update_fields=["batch"])
+    # A recalled order printed again starts its pick and check afresh.
+    LineWork.objects.filter(line__order__in=ids).delete()
+    OrderWork.objects.filter(order__in=ids).delete()
+    OrderWork.objects.bulk_create([OrderWork(order_id=o.pk, batch=batch) for o in locked])
     batch.carrier = used_carriers.pop() if len(used_carriers) == 1 else ""
     batch.save(update_fields=["carrier"])
     audit.record_event("fulfillment.create_batch", actor=actor, obj=batch, grant=grant,
@@ -599,6 +601,7 @@ def scan_to_ship(*, actor, code: str) -> Shipment:
                 .filter(tracking_no=code).order_by("-id").first())
     if shipment is None:
         raise ServiceError(gettext("No parcel has the waybill number %(no)s.") % {"no": code}, code="unknown_tracking")
+    check_shop_access(actor, shipment.order.shop)
     reason = stop_reason(shipment.order)
     if reason:
         raise Conflict(gettext("Do not ship %(no)s (order %(order)s): %(reason)s") % {
