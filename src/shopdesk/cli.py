@@ -219,6 +219,14 @@ def cmd_stock_verify(args) -> int:
     return 0
 
 
+def cmd_check_parcels(args) -> int:
+    from django.core.management import call_command
+
+    _require_migrated()
+    call_command("check_parcels")
+    return 0
+
+
 def cmd_import_orders(args) -> int:
     import json
 
@@ -378,6 +386,8 @@ def build_parser() -> argparse.ArgumentParser:
                                          "problems.")
     p.set_defaults(func=cmd_stock_verify)
 
+    add("check-parcels", cmd_check_parcels, "open a 'no movement' exception for every parcel that has not moved for "
+        "its shop's stall hours (48 by default); run it hourly from cron")
     p = add("import-orders", cmd_import_orders, "import a platform order export into a shop's orders (订单导入)")
     p.add_argument("file", help="the order file: Taobao/Tmall ExportOrderList.csv, a JD xlsx or the generic template")
     p.add_argument("--items", help="the Taobao/Tmall item file (ExportOrderDetailList.csv)")

@@ -633,3 +633,499 @@ def create_handover(*, actor, carrier: str, courier_name: str = "") -> Handover:
 
 
 # --- logistics: tracking events, exceptions, missing items, courier bills --------------------------------------------
+
+TRACK = "fulfillment.add_trackingevent"
+EXCEPTIONS = "fulfillment.change_logisticsexception"
+REPORT_CLAIM = "fulfillment.add_missingitemclaim"
+DECIDE_CLAIM = "fulfillment.change_missingitemclaim"
+ADD_BILL = "fulfillment.add_courierbill"
+CHANGE_BILL = "fulfillment.change_courierbill"
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+DEFAULT_STALL_HOURS = 48
+MOVING = ("shipped", "in_transit", "delivering")  # Shipment states a parcel can stall in
+EXCEPTION_STATES = ("returned", "lost", "damaged", "exception")  # a parcel in one of these needs customer service
+_LOOKUP_CHUNK = 500
+_ROW_ERRORS_SHOWN = 50
+
+
+def _state_of(status: str) -> str:
+    """The Shipment state of a tracking status: the carrier's "collected" is our "shipped"."""
+    return Shipment.State.SHIPPED if status == "collected" else status
+
+
+def _event_text(location: str, description: str, status: str) -> str:
+    text = " ".join(part for part in (location.strip(), description.strip()) if part)
+    return (text or str(Shipment.State(_state_of(status)).label))[:300]
+
+
+def _event_hash(event) -> str:
+    import hashlib
+
+    from shopdesk.fulfillment.tracking_files import event_key
+
+    return hashlib.sha256(repr(event_key(event)).encode()).hexdigest()
+
+
+def _chunks(values: list, size: int = _LOOKUP_CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _row_errors_message(exc, what: str) -> ServiceError:
+    """An ImportFileError (FileRowErrors with every bad row, or one whole-file problem) as a ServiceError whose
+    message and `fields["file"]` list the problems by line."""
+    rows = getattr(exc, "errors", None)
+    if not rows:
+        return ServiceError(gettext("Nothing was imported: %(problem)s") % {"problem": exc}, code="invalid_file",
+                            fields={"file": [str(exc)]})
+    lines = [gettext("line %(line)d: %(reason)s") % {"line": r.line_no, "reason": r.reason} for r in rows]
+    shown = lines[:_ROW_ERRORS_SHOWN]
+    if len(lines) > len(shown):
+        shown.append(gettext("… and %(n)d more problems.") % {"n": len(lines) - len(shown)})
+    return ServiceError(
+        gettext("Nothing was imported: %(n)d row(s) of the %(what)s cannot be read.") % {"n": len(lines), "what": what}
+        + "\n" + "\n".join(shown), code="invalid_file", fields={"file": shown})
+
+
+@transaction.atomic
+def record_tracking_events(*, actor, events: Iterable, source: str = "") -> dict:
+    """Store carrier tracking events (物流轨迹, product.md §2.4) from a file or the push API.
+
+    Events are matched to our parcels by tracking number (voided parcels never); an event already stored (the same
+    scan: `tracking_files.event_key`) is a duplicate and skipped, so importing a file twice or a carrier pushing an
+    event twice adds nothing. Each touched parcel takes the state, time and text of its latest event by time (an
+    older event arriving late never moves it back). Delivered: the parcel's delivery time, and its order is marked
+    delivered when shipped. Returned, lost, damaged or a carrier exception: one open logistics exception of that kind
+    for customer service. A new movement closes the parcel's open "no movement" exception. One audit row per call.
+    Lookups are batched (a few queries per 500 tracking numbers, not per event). Returns {"added", "duplicates",
+    "unknown", "unknown_numbers"} (the first 20 tracking numbers that are not ours)."""
+    from shopdesk.fulfillment.models import LogisticsException, TrackingEvent
+
+    grant = _authorize(actor, TRACK)
+    events = list(events)
+    numbers = sorted({e.tracking_no for e in events})
+    by_number: dict[str, Shipment] = {}
+    for chunk in _chunks(numbers):
+        for shipment in (Shipment.objects.select_related("order").exclude(state=Shipment.State.VOID)
+                         .filter(tracking_no__in=chunk).order_by("id")):
+            by_number[shipment.tracking_no] = shipment  # the newest parcel wins if two carriers share a number
+    unknown = [e for e in events if e.tracking_no not in by_number]
+    keyed: dict[tuple[int, str], object] = {}
+    for event in events:
+        shipment = by_number.get(event.tracking_no)
+        if shipment is not None:
+            keyed.setdefault((shipment.pk, _event_hash(event)), event)
+    known: set[tuple[int, str]] = set()
+    pairs = list(keyed)
+    for chunk in _chunks(pairs):
+        known.update(TrackingEvent.objects.filter(shipment_id__in={s for s, _k in chunk},
+                                                  key__in=[k for _s, k in chunk]).values_list("shipment_id", "key"))
+    new = [(pair, event) for pair, event in keyed.items() if pair not in known]
+    received = clock.now()
+    TrackingEvent.objects.bulk_create(
+        [TrackingEvent(shipment_id=sid, time=e.time, location=e.location[:100], status=_state_of(e.status),
+                       description=e.description[:300], key=key, received_at=received) for (sid, key), e in new],
+        batch_size=1000, ignore_conflicts=True)
+
+    latest: dict[int, object] = {}
+    for (sid, _key), event in new:
+        if sid not in latest or event.time >= latest[sid].time:
+            latest[sid] = event
+    shipments = {s.pk: s for s in by_number.values()}
+    moved, exception_rows = [], []
+    for sid, event in latest.items():
+        shipment = shipments[sid]
+        if shipment.last_event_at is not None and event.time < shipment.last_event_at:
+            continue  # a late, older scan: stored, but the parcel stays where its newer scans put it
+        shipment.last_event_at = event.time
+        shipment.last_event = _event_text(event.location, event.description, event.status)
+        moved.append(shipment)
+        if shipment.state == Shipment.State.LABELLED:
+            continue  # not shipped by us yet: the warehouse's scan-to-ship moves it, not the carrier's scans
+        shipment.state = _state_of(event.status)
+        if shipment.state == Shipment.State.DELIVERED:
+            shipment.delivered_at = event.time
+        if shipment.state in EXCEPTION_STATES:
+            exception_rows.append(shipment)
+    Shipment.objects.bulk_update(moved, ["state", "last_event_at", "last_event", "delivered_at"], batch_size=500)
+
+    now = clock.now()
+    moved_ids = [s.pk for s in moved]
+    for chunk in _chunks(moved_ids):
+        LogisticsException.objects.filter(shipment_id__in=chunk, kind=LogisticsException.Kind.STALLED,
+                                          state=LogisticsException.State.OPEN).update(
+            state=LogisticsException.State.CLOSED, closed_at=now, resolution=gettext("Moved again"))
+    if exception_rows:
+        open_now = set()
+        for chunk in _chunks([s.pk for s in exception_rows]):
+            open_now.update(LogisticsException.objects.filter(
+                shipment_id__in=chunk, state=LogisticsException.State.OPEN).values_list("shipment_id", "kind"))
+        LogisticsException.objects.bulk_create(
+            [LogisticsException(shipment=s, kind=s.state, last_event=s.last_event, opened_at=now)
+             for s in exception_rows if (s.pk, s.state) not in open_now], ignore_conflicts=True)
+    delivered_orders = set()
+    for shipment in moved:
+        order = shipment.order
+        if (shipment.state == Shipment.State.DELIVERED and order.status == Status.SHIPPED
+                and order.pk not in delivered_orders):
+            # The carrier says it was signed for: the order moves as the system (the audit row below names who
+            # imported or pushed the event).
+            order_services.mark_delivered(actor=None, order=order, delivered_at=shipment.delivered_at)
+            delivered_orders.add(order.pk)
+
+    result = {"added": len(new), "duplicates": len(events) - len(unknown) - len(new), "unknown": len(unknown),
+              "unknown_numbers": sorted({e.tracking_no for e in unknown})[:20]}
+    audit.record_event("fulfillment.record_tracking", actor=actor, grant=grant, reason=source[:500],
+                       changes={key: {"before": None, "after": result[key]}
+                                for key in ("added", "duplicates", "unknown")})
+    return result
+
+
+def import_tracking_file(*, actor, path, source: str = "") -> dict:
+    """A carrier's tracking file (xlsx or CSV, `tracking_files.read_events`). All or nothing: a file with bad rows
+    imports nothing and the error lists every bad row by line; the same file twice adds nothing the second time."""
+    from shopdesk.channels.importers.records import ImportFileError
+    from shopdesk.channels.importers.textfile import file_label
+    from shopdesk.fulfillment.tracking_files import read_events
+
+    _authorize(actor, TRACK)
+    try:
+        events = list(read_events(path))
+    except ImportFileError as exc:
+        raise _row_errors_message(exc, gettext("tracking file")) from exc
+    return record_tracking_events(actor=actor, events=events, source=source or file_label(path))
+
+
+@transaction.atomic
+def detect_stalls(*, actor=None, now=None) -> int:
+    """No movement for N hours (product.md §2.4): every shipped, in-transit or out-for-delivery parcel whose last
+    movement (its last tracking event, else the time it shipped) is at least its shop's `stall_hours` old (48 without
+    settings) gets one open "no movement" exception. Run by `shopdesk check-parcels` (cron) and the "check now"
+    button. Three queries whatever the number of parcels. Returns how many exceptions were opened."""
+    from datetime import timedelta
+
+    from django.db.models import Exists, OuterRef, Q
+    from django.db.models.functions import Coalesce
+
+    from shopdesk.fulfillment.models import LogisticsException
+
+    grant = _authorize(actor, EXCEPTIONS)
+    now = now or clock.now()
+    hours_of: dict[int, list[int]] = {}
+    for shop_id, hours in ShopShipping.objects.values_list("shop_id", "stall_hours"):
+        hours_of.setdefault(hours, []).append(shop_id)
+    configured = [shop_id for ids in hours_of.values() for shop_id in ids]
+    due = ~Q(order__shop_id__in=configured) & Q(moved__lte=now - timedelta(hours=DEFAULT_STALL_HOURS))
+    for hours, shop_ids in hours_of.items():
+        due |= Q(order__shop_id__in=shop_ids, moved__lte=now - timedelta(hours=hours))
+    open_stall = LogisticsException.objects.filter(shipment=OuterRef("pk"), kind=LogisticsException.Kind.STALLED,
+                                                   state=LogisticsException.State.OPEN)
+    stalled = list(Shipment.objects.filter(state__in=MOVING)
+                   .annotate(moved=Coalesce("last_event_at", "shipped_at"))
+                   .filter(moved__isnull=False).filter(due).filter(~Exists(open_stall))
+                   .values_list("pk", "last_event"))
+    LogisticsException.objects.bulk_create(
+        [LogisticsException(shipment_id=pk, kind=LogisticsException.Kind.STALLED, last_event=text, opened_at=now)
+         for pk, text in stalled], batch_size=1000, ignore_conflicts=True)
+    if stalled:
+        audit.record_event("fulfillment.detect_stalls", actor=actor, grant=grant,
+                           changes={"opened": {"before": None, "after": len(stalled)}})
+    return len(stalled)
+
+
+def _exception_shop(exception):
+    return exception.shipment.order.shop
+
+
+@transaction.atomic
+def close_exception(*, actor, exception, resolution: str):
+    """Customer service closes a logistics exception saying what was done (contacted the carrier, reshipped ...)."""
+    from shopdesk.fulfillment.models import LogisticsException
+
+    exception = (LogisticsException.objects.select_for_update(of=("self",))
+                 .select_related("shipment__order__shop").get(pk=exception.pk))
+    grant = _authorize(actor, EXCEPTIONS, _exception_shop(exception))
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise ServiceError(gettext("Say how the exception was resolved."), code="resolution_required",
+                           fields={"resolution": [gettext("Required.")]})
+    if exception.state != LogisticsException.State.OPEN:
+        raise Conflict(gettext("This exception is already closed."), code="already_closed")
+    exception.state, exception.closed_at, exception.closed_by = LogisticsException.State.CLOSED, clock.now(), \
+        _user(actor)
+    exception.resolution = resolution[:300]
+    exception.save(update_fields=["state", "closed_at", "closed_by", "resolution"])
+    audit.record_event("fulfillment.close_exception", actor=actor, obj=exception, grant=grant,
+                       reason=exception.resolution,
+                       changes={"state": {"before": "open", "after": "closed"}})
+    return exception
+
+
+@transaction.atomic
+def report_disputed(*, actor, shipment: Shipment, note: str):
+    """Delivered but disputed (已签收未收到): the carrier says delivered, the buyer says not received. Customer
+    service opens it from the order; one open dispute per parcel."""
+    from shopdesk.fulfillment.models import LogisticsException
+
+    shipment = Shipment.objects.select_for_update(of=("self",)).select_related("order__shop").get(pk=shipment.pk)
+    grant = _authorize(actor, EXCEPTIONS, shipment.order.shop)
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError(gettext("Write what the buyer says."), code="note_required",
+                           fields={"note": [gettext("Required.")]})
+    if shipment.state != Shipment.State.DELIVERED:
+        raise Conflict(gettext("Parcel %(no)s is %(state)s: only a delivered parcel can be disputed.")
+                       % {"no": shipment.tracking_no, "state": shipment.get_state_display()}, code="not_delivered")
+    if LogisticsException.objects.filter(shipment=shipment, kind=LogisticsException.Kind.DISPUTED,
+                                         state=LogisticsException.State.OPEN).exists():
+        raise Conflict(gettext("Parcel %(no)s already has an open dispute.") % {"no": shipment.tracking_no},
+                       code="already_open")
+    text = f"{note} / {shipment.last_event}" if shipment.last_event else note
+    exception = LogisticsException.objects.create(shipment=shipment, kind=LogisticsException.Kind.DISPUTED,
+                                                  last_event=text[:300])
+    audit.record_event("fulfillment.report_disputed", actor=actor, obj=exception, grant=grant, reason=note[:500],
+                       changes={"kind": {"before": None, "after": "disputed"}})
+    return exception
+
+
+def _photo_kind(photo) -> str:
+    """The image type of an uploaded photo, checked by its first bytes and its size; ServiceError otherwise."""
+    from shopdesk.catalog.images import sniff_image_type
+
+    name = getattr(photo, "name", "") or "photo"
+    size = getattr(photo, "size", None)
+    if size is None:
+        photo.seek(0, 2)
+        size = photo.tell()
+    photo.seek(0)
+    head = photo.read(16)
+    photo.seek(0)
+    if size > MAX_PHOTO_BYTES:
+        raise ServiceError(gettext("%(name)s is larger than 5 MB.") % {"name": name}, code="invalid_photo",
+                           fields={"photo": [gettext("Larger than 5 MB.")]})
+    kind = sniff_image_type(head)
+    if kind is None:
+        raise ServiceError(gettext("%(name)s is not a JPEG, PNG, WebP or GIF image.") % {"name": name},
+                           code="invalid_photo", fields={"photo": [gettext("Not an image.")]})
+    return kind
+
+
+@transaction.atomic
+def report_missing_item(*, actor, order: Order, lines: dict, photo, note: str = ""):
+    """少货 (003): the buyer says items are missing from a shipped or delivered order and sends a photo of the
+    dispatch note. `lines` is {order line id: missing quantity} (at most the line's quantity); the photo (JPEG, PNG,
+    WebP or GIF, up to 5 MB) is kept out of the public media URLs and shown only through a permission-checked page.
+    One claim waits for a decision per order at a time."""
+    import uuid
+
+    from shopdesk.catalog.images import EXTENSIONS
+    from shopdesk.fulfillment.models import MissingItemClaim
+
+    order = _locked(order)
+    grant = _authorize(actor, REPORT_CLAIM, order.shop)
+    if order.status not in (Status.SHIPPED, Status.DELIVERED):
+        raise Conflict(gettext("Order %(no)s is %(status)s: missing items are reported on shipped or delivered "
+                               "orders.") % {"no": order.platform_order_no, "status": order.get_status_display()},
+                       code="not_shipped")
+    if MissingItemClaim.objects.filter(order=order, state=MissingItemClaim.State.REPORTED).exists():
+        raise Conflict(gettext("Order %(no)s already has a missing-item claim waiting for a decision.")
+                       % {"no": order.platform_order_no}, code="claim_open")
+    quantities = dict(order.lines.values_list("pk", "quantity"))
+    wanted, problems = {}, []
+    for key, value in (lines or {}).items():
+        try:
+            line_id, qty = int(key), int(value)
+        except (TypeError, ValueError):
+            problems.append(gettext("%(line)s: not a number") % {"line": key})
+            continue
+        if qty <= 0:
+            continue
+        if line_id not in quantities:
+            problems.append(gettext("line %(id)s is not on this order") % {"id": line_id})
+        elif qty > quantities[line_id]:
+            problems.append(gettext("line %(id)s has only %(q)d") % {"id": line_id, "q": quantities[line_id]})
+        else:
+            wanted[str(line_id)] = qty
+    if not wanted and not problems:
+        problems.append(gettext("say which items are missing and how many"))
+    if problems:
+        raise ServiceError(gettext("Missing items: %(p)s.") % {"p": "; ".join(problems)}, code="invalid_lines",
+                           fields={"lines": problems})
+    if not photo:
+        raise ServiceError(gettext("Attach the buyer's photo of the dispatch note."), code="photo_required",
+                           fields={"photo": [gettext("Required.")]})
+    kind = _photo_kind(photo)
+    claim = MissingItemClaim(order=order, lines=wanted, note=(note or "").strip()[:500], reported_by=_user(actor))
+    claim.photo.save(f"{uuid.uuid4().hex}.{EXTENSIONS[kind]}", photo, save=False)
+    stored = claim.photo.name
+    try:
+        claim.save()
+        audit.record_event("fulfillment.report_missing_item", actor=actor, obj=claim, grant=grant,
+                           reason=claim.note, changes={"lines": {"before": None, "after": wanted}})
+    except Exception:
+        claim.photo.storage.delete(stored)
+        raise
+    return claim
+
+
+def _claim_locked(claim):
+    from shopdesk.fulfillment.models import MissingItemClaim
+
+    return MissingItemClaim.objects.select_for_update(of=("self",)).select_related("order__shop").get(pk=claim.pk)
+
+
+@transaction.atomic
+def confirm_missing_item(*, actor, claim):
+    """The items are confirmed missing: reship them the same day (当天补发, 003). A reship order of the missing
+    quantities is created (free, linked to the original, reserved, reviewed, `ship_today` so it is printed first)
+    and linked to the claim. The reship is made in the confirmer's name when they may add orders, else by the
+    system on the confirmed claim (the audit row of the confirmation names the person)."""
+    from shopdesk.fulfillment.models import MissingItemClaim
+
+    claim = _claim_locked(claim)
+    grant = _authorize(actor, DECIDE_CLAIM, claim.order.shop)
+    if claim.state != MissingItemClaim.State.REPORTED:
+        raise Conflict(gettext("This claim was already decided (%(state)s).") % {"state": claim.get_state_display()},
+                       code="already_decided")
+    reship_actor = actor if actor is None or actor.has_perm(order_services.ADD) else None
+    reship = order_services.create_reship_order(
+        actor=reship_actor, order=claim.order, quantities={int(k): int(v) for k, v in claim.lines.items()},
+        reason=gettext("missing items (少货), claim #%(id)d") % {"id": claim.pk})
+    claim.state, claim.decided_by, claim.decided_at = MissingItemClaim.State.CONFIRMED, _user(actor), clock.now()
+    claim.reship_order = reship
+    claim.save(update_fields=["state", "decided_by", "decided_at", "reship_order"])
+    audit.record_event("fulfillment.confirm_missing_item", actor=actor, obj=claim, grant=grant,
+                       changes={"state": {"before": "reported", "after": "confirmed"},
+                                "reship_order": {"before": None, "after": reship.platform_order_no}})
+    return claim
+
+
+@transaction.atomic
+def reject_missing_item(*, actor, claim, reason: str):
+    """Not missing (the photo shows the item packed, the buyer found it ...): the claim is rejected with the reason,
+    which is added to the claim's note."""
+    from shopdesk.fulfillment.models import MissingItemClaim
+
+    claim = _claim_locked(claim)
+    grant = _authorize(actor, DECIDE_CLAIM, claim.order.shop)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(gettext("Give the reason for rejecting the claim."), code="reason_required",
+                           fields={"reason": [gettext("Required.")]})
+    if claim.state != MissingItemClaim.State.REPORTED:
+        raise Conflict(gettext("This claim was already decided (%(state)s).") % {"state": claim.get_state_display()},
+                       code="already_decided")
+    claim.state, claim.decided_by, claim.decided_at = MissingItemClaim.State.REJECTED, _user(actor), clock.now()
+    tail = gettext("Rejected: %(reason)s") % {"reason": reason}
+    claim.note = (f"{claim.note}\n{tail}" if claim.note else tail)[-500:]
+    claim.save(update_fields=["state", "decided_by", "decided_at", "note"])
+    audit.record_event("fulfillment.reject_missing_item", actor=actor, obj=claim, grant=grant, reason=reason[:500],
+                       changes={"state": {"before": "reported", "after": "rejected"}})
+    return claim
+
+
+def month_range(month: str):
+    """(start, end) aware datetimes of a "YYYY-MM" month in China time; ServiceError for a bad month."""
+    import re
+    from datetime import datetime
+
+    from shopdesk.channels.importers.textfile import CHINA
+
+    match = re.fullmatch(r"(\d{4})-(\d{2})", (month or "").strip())
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise ServiceError(gettext("The month must be written YYYY-MM, like 2026-11."), code="invalid_month",
+                           fields={"month": [gettext("Write it as YYYY-MM.")]})
+    year, mon = int(match[1]), int(match[2])
+    start = datetime(year, mon, 1, tzinfo=CHINA)
+    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=CHINA)
+    return start, end
+
+
+def _bill_shipments(carrier: Carrier, month: str):
+    """Our parcels of the carrier shipped in the month (China time) as reconcile.Shipment, streamed."""
+    from shopdesk.channels.importers.textfile import CHINA
+    from shopdesk.fulfillment import reconcile
+
+    start, end = month_range(month)
+    rows = (Shipment.objects.filter(carrier=carrier.name, shipped_at__gte=start, shipped_at__lt=end)
+            .exclude(state=Shipment.State.VOID).order_by()
+            .values_list("order__platform_order_no", "tracking_no", "order__province", "weight_kg", "shipped_at")
+            .iterator(chunk_size=2000))
+    for order_no, tracking_no, province, weight, shipped_at in rows:
+        yield reconcile.Shipment(order_no, tracking_no, province, weight, shipped_at.astimezone(CHINA).date())
+
+
+def carrier_tariff(carrier: Carrier):
+    """The carrier's price rules as a tariffs.Tariff, or None when it has none."""
+    from shopdesk.fulfillment import tariffs
+
+    rules = [tariffs.PriceRule(r.province, r.first_weight_kg, r.first_fee, r.extra_unit_kg, r.extra_fee)
+             for r in PriceRule.objects.filter(carrier=carrier)]
+    return tariffs.Tariff(rules) if rules else None
+
+
+@transaction.atomic
+def import_courier_bill(*, actor, carrier: Carrier, month: str, path, tolerance=None, file_name: str = ""):
+    """每月快递费用对账结算 (004:14): check a carrier's monthly bill against our parcels it carried that month (China
+    time) and its price rules (`reconcile.reconcile`). The counts and totals are kept on the CourierBill and every
+    line or parcel that does not simply match is a BillFinding. A bill with bad rows stores nothing and the error
+    lists them by line. Importing the carrier's month again replaces the result, unless it was already marked
+    reconciled (refused). Memory stays modest: parcels are streamed from the database and the bill from the file."""
+    from shopdesk.channels.importers.records import ImportFileError
+    from shopdesk.channels.importers.textfile import file_label
+    from shopdesk.fulfillment import reconcile
+    from shopdesk.fulfillment.models import BillFinding, CourierBill
+
+    grant = _authorize(actor, ADD_BILL)
+    month = (month or "").strip()
+    month_range(month)
+    tolerance = reconcile.DEFAULT_TOLERANCE if tolerance in (None, "") else _decimal(tolerance, "tolerance")
+    bill = CourierBill.objects.select_for_update().filter(carrier=carrier, month=month).first()
+    if bill is not None:
+        _authorize(actor, CHANGE_BILL)
+        if bill.state == CourierBill.State.RECONCILED:
+            raise Conflict(gettext("The %(carrier)s bill of %(month)s is already reconciled: it cannot be imported "
+                                   "again.") % {"carrier": carrier.name, "month": month}, code="already_reconciled")
+    try:
+        result = reconcile.reconcile(reconcile.read_bill(path), _bill_shipments(carrier, month),
+                                     carrier_tariff(carrier), tolerance=tolerance)
+    except ImportFileError as exc:
+        raise _row_errors_message(exc, gettext("bill")) from exc
+    creating = bill is None
+    bill = bill or CourierBill(carrier=carrier, month=month)
+    before = {} if creating else {"counts": bill.counts, "billed_total": str(bill.billed_total)}
+    bill.file_name = (file_name or file_label(path))[:200]
+    bill.tolerance = tolerance
+    bill.counts = {**result.counts, "bill_lines": result.bill_lines, "shipments": result.shipments,
+                   "unpriced": result.unpriced, "matched_total": str(result.matched_total),
+                   "disputed_total": str(result.disputed_total)}
+    bill.billed_total, bill.expected_total = result.billed_total, result.expected_total
+    bill.imported_by, bill.imported_at = _user(actor), clock.now()
+    bill.save()
+    if not creating:
+        BillFinding.objects.filter(bill=bill).delete()
+    BillFinding.objects.bulk_create(
+        (BillFinding(bill=bill, kind=f.kind, tracking_no=f.tracking_no[:40], bill_line=f.bill_line,
+                     order_no=f.order_no[:64], billed_fee=f.billed_fee, expected_fee=f.expected_fee,
+                     difference=f.difference, note=f.note[:200]) for f in result.findings), batch_size=1000)
+    audit.record_event("fulfillment.import_bill" if creating else "fulfillment.reimport_bill", actor=actor, obj=bill,
+                       grant=grant, reason=bill.file_name,
+                       changes=audit.changes_between(before, {"counts": bill.counts,
+                                                              "billed_total": str(bill.billed_total)}))
+    return bill
+
+
+@transaction.atomic
+def mark_bill_reconciled(*, actor, bill):
+    """Finance or merchandise settled the bill with the carrier: it is closed and cannot be re-imported."""
+    from shopdesk.fulfillment.models import CourierBill
+
+    grant = _authorize(actor, CHANGE_BILL)
+    bill = CourierBill.objects.select_for_update().get(pk=bill.pk)
+    if bill.state == CourierBill.State.RECONCILED:
+        raise Conflict(gettext("This bill is already reconciled."), code="already_reconciled")
+    bill.state, bill.reconciled_by, bill.reconciled_at = CourierBill.State.RECONCILED, _user(actor), clock.now()
+    bill.save(update_fields=["state", "reconciled_by", "reconciled_at"])
+    audit.record_event("fulfillment.reconcile_bill", actor=actor, obj=bill, grant=grant,
+                       changes={"state": {"before": "checked", "after": "reconciled"}})
+    return bill
