@@ -6,3 +6,8 @@ class FulfillmentConfig(AppConfig):
     name = "shopdesk.fulfillment"
     label = "fulfillment"
     verbose_name = _("Fulfilment")
+
+    def ready(self):
+        from shopdesk.fulfillment.workbench import register_tiles
+
+        register_tiles()

@@ -2,7 +2,321 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
+from django.db.models.functions import Coalesce, NullIf
+
+from shopdesk.channels.selectors import shops_visible_to
+from shopdesk.core import clock
+from shopdesk.fulfillment import printing
+from shopdesk.fulfillment.models import Handover, OrderWork, PrintBatch, Shipment, ShopShipping
+from shopdesk.inventory.models import Lot, Warehouse
+from shopdesk.orders.models import Order, OrderLine, OrderNote, ShopOrderRules, Status
+
 # --- warehouse: batches, picking, checking, shipping ------------------------------------------------------------------
+
+
+S = Status
+IN_WAREHOUSE = (S.PRINTED, S.PICKED, S.PACKED)
+DOCUMENT_STATES = (S.PRINTED, S.PICKED, S.PACKED, S.SHIPPED)  # orders whose paperwork a batch (re)prints
+DEFAULT_CARRIER = ShopOrderRules._meta.get_field("default_carrier").default
+
+
+def start_of_today() -> datetime:
+    return clock.localnow().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def warehouse_orders(user):
+    """The orders of the person's shops (a station never finds another shop's order)."""
+    return Order.objects.filter(shop__in=shops_visible_to(user)).select_related("shop")
+
+
+def stage_counts(user) -> dict[str, int]:
+    """The warehouse's stages for the person's shops in one query, kept on the user object for the request:
+    verified to print (and of those ship-today), printed to pick, picked to check, packed to ship, held (a change
+    recalls the paperwork or the parcel), and shipped parcels waiting for the hand-over."""
+    cached = getattr(user, "_fulfilment_stage_counts", None)
+    if cached is None:
+        ready = Q(on_hold=False)
+        cached = warehouse_orders(user).filter(status__in=(S.VERIFIED, *IN_WAREHOUSE)).order_by().aggregate(
+            to_print=Count("pk", filter=ready & Q(status=S.VERIFIED)),
+            to_print_today=Count("pk", filter=ready & Q(status=S.VERIFIED, ship_today=True)),
+            to_pick=Count("pk", filter=ready & Q(status=S.PRINTED)),
+            to_check=Count("pk", filter=ready & Q(status=S.PICKED)),
+            to_ship=Count("pk", filter=ready & Q(status=S.PACKED)),
+            held=Count("pk", filter=Q(on_hold=True, status__in=IN_WAREHOUSE)),
+        )
+        cached["to_hand_over"] = waiting_for_handover(user).count()
+        user._fulfilment_stage_counts = cached
+    return cached
+
+
+def waiting_for_handover(user):
+    """Shipped parcels of the person's shops not yet on a hand-over list."""
+    return Shipment.objects.filter(state=Shipment.State.SHIPPED, handover__isnull=True,
+                                   order__shop__in=shops_visible_to(user))
+
+
+def handover_waiting_by_carrier(user) -> list[dict]:
+    """Per carrier: parcels waiting for the hand-over, how many of them shipped today, the earliest shipping time."""
+    return list(waiting_for_handover(user).order_by().values("carrier").annotate(
+        parcels=Count("pk"), today=Count("pk", filter=Q(shipped_at__gte=start_of_today()))).order_by("carrier"))
+
+
+def printable_orders(user):
+    """Verified orders not on hold, ship-today first, then by payment time (the order a batch prints them in), with
+    the carrier the batch will give them (`planned_carrier`: the order's own, the buyer's choice, the shop's
+    default; the universal carrier replaces the default where it does not reach, when the batch is made)."""
+    return (warehouse_orders(user).filter(status=S.VERIFIED, on_hold=False)
+            .annotate(planned_carrier=Coalesce(NullIf("carrier", Value("")), NullIf("chosen_carrier", Value("")),
+                                               "shop__order_rules__default_carrier", Value(DEFAULT_CARRIER)))
+            .order_by("-ship_today", "paid_at", "id"))
+
+
+def batches(user):
+    """Print batches with at least one order of the person's shops, with the stage counts of their orders."""
+    mine = OrderWork.objects.filter(batch=OuterRef("pk"), order__shop__in=shops_visible_to(user))
+    return (PrintBatch.objects.filter(Exists(mine)).select_related("created_by")
+            .annotate(n_printed=Count("work", filter=Q(work__order__status=S.PRINTED)),
+                      n_picked=Count("work", filter=Q(work__order__status=S.PICKED)),
+                      n_packed=Count("work", filter=Q(work__order__status=S.PACKED)),
+                      n_shipped=Count("work", filter=Q(work__order__status__in=(S.SHIPPED, S.DELIVERED,
+                                                                                 S.COMPLETED))),
+                      n_held=Count("work", filter=Q(work__order__on_hold=True))))
+
+
+def batch_orders(user, batch: PrintBatch):
+    """The batch's orders of the person's shops in print order, each with its work record and its lines (SKU,
+    reservation, picked/checked): three queries whatever the batch's size."""
+    lines = OrderLine.objects.select_related("sku", "reservation", "work").order_by("id")
+    return (warehouse_orders(user).filter(work__batch=batch).select_related("work", "work__picked_by",
+                                                                            "work__checked_by")
+            .prefetch_related(Prefetch("lines", queryset=lines))
+            .order_by("-ship_today", "paid_at", "id"))
+
+
+def batch_lines(user, batch: PrintBatch):
+    """The order lines of the batch's orders of the person's shops."""
+    return OrderLine.objects.filter(order__work__batch=batch, order__shop__in=shops_visible_to(user))
+
+
+def print_log(batch: PrintBatch):
+    return batch.prints.select_related("printed_by").order_by("-printed_at", "-id")
+
+
+@dataclass(frozen=True)
+class Spot:
+    zone: str
+    location: str
+    warehouse: str
+
+
+NO_SPOT = Spot("", "", "")
+
+
+def pick_spots(orders: list[Order]) -> dict[int, Spot]:
+    """Where to pick each line (order line id -> Spot): the location of the SKU's oldest lot with stock (FIFO, as
+    inventory.engine takes them) in the warehouse holding the line's reservation, else in any warehouse serving the
+    order's shop; NO_SPOT when no lot has stock. Two queries (the warehouses of the shops, the lots of the batch's
+    SKUs), whatever the size."""
+    lines = [ln for o in orders for ln in o.lines.all() if ln.sku_id]
+    if not lines:
+        return {}
+    shop_ids = {o.shop_id for o in orders}
+    serves: dict[int, list[int]] = {}  # warehouse -> the batch's shops it serves
+    for warehouse_id, shop_id in Warehouse.shops.through.objects.filter(
+            shop_id__in=shop_ids, warehouse__is_active=True).values_list("warehouse_id", "shop_id"):
+        serves.setdefault(warehouse_id, []).append(shop_id)
+    lots = Lot.objects.filter(quantity__gt=0, location__warehouse_id__in=list(serves),
+                              sku_id__in=sorted({ln.sku_id for ln in lines}))
+    by_shop: dict[tuple[int, int], Spot] = {}
+    by_warehouse: dict[tuple[int, int], Spot] = {}
+    for sku_id, warehouse_id, location, zone, warehouse in lots.order_by("received_on", "id").values_list(
+            "sku_id", "location__warehouse_id", "location__code", "location__zone__code",
+            "location__warehouse__name"):
+        spot = Spot(zone, location, warehouse)
+        by_warehouse.setdefault((sku_id, warehouse_id), spot)
+        for shop_id in serves[warehouse_id]:
+            by_shop.setdefault((sku_id, shop_id), spot)
+    shop_of = {o.pk: o.shop_id for o in orders}
+    spots = {}
+    for line in lines:
+        reservation = line.reservation
+        reserved_in = reservation.warehouse_id if reservation is not None and reservation.state == "active" else None
+        spots[line.pk] = (by_warehouse.get((line.sku_id, reserved_in)) if reserved_in else None) or by_shop.get(
+            (line.sku_id, shop_of[line.order_id]), NO_SPOT)
+    return spots
+
+
+def _sku_code(line: OrderLine) -> str:
+    return line.sku.code if line.sku is not None else line.channel_sku_code
+
+
+def pick_items(orders: list[Order], spots: dict[int, Spot]) -> list[tuple[printing.PickItem, OrderLine]]:
+    return [(printing.PickItem(order_no=o.platform_order_no, zone=spots.get(ln.pk, NO_SPOT).zone,
+                               location=spots.get(ln.pk, NO_SPOT).location, sku_code=_sku_code(ln),
+                               title=ln.title, properties=ln.properties, quantity=ln.quantity), ln)
+            for o in orders for ln in o.lines.all()]
+
+
+@dataclass
+class PickStop:
+    """One row of the pick screen: a stop of the walk with the lines behind it and how many are picked."""
+
+    row: printing.PickRow
+    line_ids: list[int]
+    picked: int
+    open_line_ids: list[int]
+
+    @property
+    def done(self) -> bool:
+        return self.picked >= self.row.quantity
+
+
+def pick_board(orders: list[Order]) -> list[PickStop]:
+    """The pick screen's rows in walking order (printing.pick_rows) over the batch's orders not on hold (the ones
+    already picked show as done)."""
+    todo = [o for o in orders if o.status in DOCUMENT_STATES and not o.on_hold]
+    pairs = pick_items(todo, pick_spots(todo))
+    behind: dict[tuple[str, str, str], list[OrderLine]] = {}
+    for item, line in pairs:
+        behind.setdefault((item.zone.strip(), item.location.strip(), item.sku_code.strip()), []).append(line)
+    stops = []
+    for row in printing.pick_rows(item for item, _line in pairs):
+        lines = behind[(row.zone, row.location, row.sku_code)]
+        picked = [_picked(ln) for ln in lines]
+        stops.append(PickStop(row, [ln.pk for ln in lines], sum(picked),
+                              [ln.pk for ln, p in zip(lines, picked, strict=True) if p < ln.quantity]))
+    return stops
+
+
+def _picked(line: OrderLine) -> int:
+    work = getattr(line, "work", None)
+    return work.picked if work is not None else 0
+
+
+def document_orders(user, batch: PrintBatch) -> list[Order]:
+    """The orders whose paperwork the batch prints: not cancelled or in after-sales, and not on hold (a change
+    recalled their paperwork)."""
+    return list(batch_orders(user, batch).filter(status__in=DOCUMENT_STATES, on_hold=False))
+
+
+def pick_list_document(batch: PrintBatch, orders: list[Order]) -> dict:
+    """The keyword arguments of printing.render_pick_list."""
+    spots = pick_spots(orders)
+    items = [item for item, _line in pick_items(orders, spots)]
+    warehouses = sorted({s.warehouse for s in spots.values() if s.warehouse})
+    return {"batch_no": batch.number, "warehouse": "、".join(warehouses), "created_at": batch.created_at,
+            "order_count": len(orders), "rows": printing.pick_rows(items)}
+
+
+def _receiver(order: Order) -> printing.Party:
+    return printing.Party(name=order.buyer_name, phones=tuple(order.phones), address=order.full_address)
+
+
+def _senders(orders: list[Order]) -> dict[int, printing.Party]:
+    """Each shop's sender (services.shop_shipping: the saved settings or the defaults), one query."""
+    saved = {s.shop_id: s for s in ShopShipping.objects.filter(shop_id__in={o.shop_id for o in orders})}
+    senders = {}
+    for order in orders:
+        if order.shop_id not in senders:
+            row = saved.get(order.shop_id) or ShopShipping(shop=order.shop)
+            senders[order.shop_id] = printing.Party(
+                name=row.sender_name or order.shop.name, phones=(row.sender_phone,) if row.sender_phone else (),
+                address=row.sender_address)
+    return senders
+
+
+def _cod_amount(order: Order) -> Decimal | None:
+    if not order.is_cod:
+        return None
+    return order.paid_amount or (order.goods_amount + order.shipping_fee - order.discount)
+
+
+def labels(orders: list[Order], printed_at: datetime | None = None) -> list[printing.Label]:
+    """One label per order with the shop's sender and every phone the buyer left (003), in clear: the warehouse
+    prints them for the carrier. Callers check the unmask permission."""
+    senders = _senders(orders)
+    return [printing.Label(
+        order_no=o.platform_order_no, shop_name=o.shop.name, carrier=o.carrier, tracking_no=o.tracking_no,
+        sender=senders[o.shop_id], receiver=_receiver(o),
+        items_summary="；".join(" ".join(p for p in (ln.title or ln.channel_sku_code, ln.properties) if p)
+                               + f" ×{ln.quantity}" for ln in o.lines.all()),
+        cod_amount=_cod_amount(o), buyer_message=o.buyer_message, printed_at=printed_at) for o in orders]
+
+
+def dispatch_notes(orders: list[Order]) -> list[printing.DispatchNote]:
+    """One 发货单 per order: the lines with their pick location, the buyer message and the flagged notes (旗帜备注)
+    in clear. Two queries beyond the orders (lots, notes)."""
+    spots = pick_spots(orders)
+    flagged: dict[int, list[str]] = {}
+    for order_id, text in (OrderNote.objects.filter(order__in=[o.pk for o in orders],
+                                                    kind=OrderNote.Kind.FLAGGED)
+                           .order_by("created_at", "id").values_list("order_id", "text")):
+        flagged.setdefault(order_id, []).append(text)
+    return [printing.DispatchNote(
+        order_no=o.platform_order_no, shop_name=o.shop.name, paid_at=o.paid_at,
+        buyer_platform_id=o.buyer_platform_id, receiver=_receiver(o),
+        lines=tuple(printing.NoteLine(sku_code=_sku_code(ln), title=ln.title, properties=ln.properties,
+                                      quantity=ln.quantity, location=spots.get(ln.pk, NO_SPOT).location)
+                    for ln in o.lines.all()),
+        buyer_message=o.buyer_message, flagged_notes=tuple(flagged.get(o.pk, ())), carrier=o.carrier,
+        tracking_no=o.tracking_no, greeting_card=o.greeting_card, invoice_title=o.invoice_title) for o in orders]
+
+
+def find_order(user, code: str) -> Order | None:
+    """The check station's lookup: an order of the person's shops by its number or a waybill number (the order's
+    own or a parcel's that is not void); an order waiting for its check first, then the newest."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    parcel = Shipment.objects.filter(order=OuterRef("pk"), tracking_no=code.upper()).exclude(
+        state=Shipment.State.VOID)
+    return (warehouse_orders(user)
+            .filter(Q(platform_order_no=code) | Q(tracking_no=code.upper()) | Exists(parcel))
+            .order_by(Case(When(status=S.PICKED, then=Value(0)), default=Value(1), output_field=IntegerField()),
+                      "-id").first())
+
+
+def item_code_q(code: str) -> Q:
+    """Order lines an item's code stands for: the platform's SKU code, our SKU code or the barcode."""
+    code = (code or "").strip()
+    return Q(channel_sku_code__iexact=code) | Q(sku__code__iexact=code) | Q(sku__barcode__iexact=code)
+
+
+def order_has_item(order: Order, code: str) -> bool:
+    return OrderLine.objects.filter(item_code_q(code), order=order).exists()
+
+
+def check_order(user, pk: int) -> Order:
+    lines = OrderLine.objects.select_related("sku", "work").order_by("id")
+    return (warehouse_orders(user).select_related("work", "work__picked_by", "work__checked_by")
+            .prefetch_related(Prefetch("lines", queryset=lines)).get(pk=pk))
+
+
+def find_parcel(user, code: str) -> bool:
+    """Whether a parcel (not void) of the person's shops has this waybill number."""
+    return (Shipment.objects.exclude(state=Shipment.State.VOID)
+            .filter(tracking_no=(code or "").strip().upper(), order__shop__in=shops_visible_to(user)).exists())
+
+
+def shipped_today(user, limit: int = 30):
+    return (Shipment.objects.filter(order__shop__in=shops_visible_to(user), shipped_at__gte=start_of_today())
+            .select_related("order", "handover").order_by("-shipped_at", "-id")[:limit])
+
+
+def handovers(user):
+    """Hand-over lists holding parcels of the person's shops."""
+    mine = Shipment.objects.filter(handover=OuterRef("pk"), order__shop__in=shops_visible_to(user))
+    return Handover.objects.filter(Exists(mine)).select_related("created_by")
+
+
+def handover_parcels(user, handover: Handover):
+    return (handover.shipments.filter(order__shop__in=shops_visible_to(user)).select_related("order", "order__shop")
+            .order_by("tracking_no"))
 
 
 # --- set-up: carriers, price rules, pools, coverage, the dispatch plan -----------------------------------------------

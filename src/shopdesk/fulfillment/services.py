@@ -629,6 +629,122 @@ def create_handover(*, actor, carrier: str, courier_name: str = "") -> Handover:
 
 
 
+# --- warehouse stations: picking by tap and by scan ------------------------------------------------------------------
+
+
+def _pickable_refusals(orders) -> list[str]:
+    return [o.platform_order_no for o in orders if o.status != Status.PRINTED or o.on_hold]
+
+
+@transaction.atomic
+def pick_lines(*, actor, lines: Iterable[OrderLine]) -> list[Order]:
+    """A tap on a stop of the pick list: the given lines are picked in full; an order whose lines are now all
+    picked becomes picked, by this picker (the checker must be someone else, 000:243). Lines of orders that are no
+    longer printed or are on hold (a change recalls their paperwork) are refused by order number, nothing picked."""
+    grant = _authorize(actor, FULFIL)
+    ids = sorted({line.pk for line in lines})
+    if not ids:
+        raise ServiceError(gettext("Choose the lines you picked."), code="empty")
+    rows = list(OrderLine.objects.filter(pk__in=ids).only("id", "order_id", "quantity"))
+    orders = list(Order.objects.select_for_update(of=("self",)).select_related("shop")
+                  .filter(pk__in={ln.order_id for ln in rows}).order_by("id"))
+    for order in orders:
+        check_shop_access(actor, order.shop)
+    refused = _pickable_refusals(orders)
+    if refused:
+        raise Conflict(gettext("Only printed orders that are not on hold are picked: %(nos)s.")
+                       % {"nos": "、".join(refused[:10])}, code="not_pickable")
+    existing = {w.pk: w for w in LineWork.objects.select_for_update().filter(line_id__in=ids)}
+    for line in rows:
+        work = existing.get(line.pk)
+        if work is None:
+            LineWork.objects.create(line_id=line.pk, picked=line.quantity)
+        elif work.picked != line.quantity:
+            work.picked = line.quantity
+            work.save(update_fields=["picked"])
+    done = []
+    for order in orders:
+        count = sum(1 for ln in rows if ln.order_id == order.pk)
+        audit.record_event("fulfillment.pick", actor=actor, obj=order, grant=grant,
+                           changes={"lines_picked": {"before": None, "after": count}})
+        done.append(_finish_pick(actor, order))
+    return done
+
+
+@dataclass
+class PickScanResult:
+    ok: bool
+    message: str
+    code: str  # ok, order_picked; refused: not_in_batch, all_picked, on_hold
+    line_id: int | None = None
+    order_no: str = ""
+    picked: int = 0
+    quantity: int = 0
+
+
+def _scan_q(code: str):
+    from django.db.models import Q
+
+    return Q(channel_sku_code__iexact=code) | Q(sku__code__iexact=code) | Q(sku__barcode__iexact=code)
+
+
+@transaction.atomic
+def pick_scan(*, actor, batch: PrintBatch, code: str) -> PickScanResult:
+    """The picker scans one item of the wave: it counts one unit toward the first line of that SKU still short, in
+    print order (ship-today orders first). An item the batch does not need, or needs no more of, is refused (and
+    logged) so the picker puts it back."""
+    grant = _authorize(actor, FULFIL)
+    code = (code or "").strip()
+    if not code:
+        raise ServiceError(gettext("Scan an item's barcode."), code="empty", fields={"code": [gettext("Required.")]})
+    from shopdesk.channels.selectors import shops_visible_to
+
+    lines = OrderLine.objects.filter(_scan_q(code), order__work__batch=batch)
+    if actor is not None:
+        lines = lines.filter(order__shop__in=shops_visible_to(actor))
+    matching = list(lines.select_related("order", "sku")
+                    .order_by("-order__ship_today", "order__paid_at", "order_id", "id"))
+    picked_of = dict(LineWork.objects.filter(line__in=matching).values_list("line_id", "picked"))
+    open_lines = [ln for ln in matching if ln.order.status == Status.PRINTED and not ln.order.on_hold
+                  and picked_of.get(ln.pk, 0) < ln.quantity]
+    result = None
+    for line in open_lines:
+        order = _locked(line.order)
+        check_shop_access(actor, order.shop)
+        if order.status != Status.PRINTED or order.on_hold:
+            continue
+        work = dict((ln.pk, w) for ln, w in _line_work(order))[line.pk]
+        if work.picked >= line.quantity:
+            continue  # picked by a colleague meanwhile: the next line
+        work.picked += 1
+        work.save(update_fields=["picked"])
+        order = _finish_pick(actor, order)
+        done = order.status == Status.PICKED
+        title = line.title or line.channel_sku_code
+        result = PickScanResult(
+            True, gettext("%(title)s: %(n)d of %(q)d for order %(no)s") % {
+                "title": title, "n": work.picked, "q": line.quantity, "no": order.platform_order_no}
+            + (" " + gettext("Order %(no)s is picked.") % {"no": order.platform_order_no} if done else ""),
+            "order_picked" if done else "ok", line.pk, order.platform_order_no, work.picked, line.quantity)
+        break
+    if result is None:
+        if not matching:
+            result = PickScanResult(False, gettext("Not in this batch: %(code)s. Put it back.") % {"code": code},
+                                    "not_in_batch")
+        elif any(ln.order.on_hold and ln.order.status == Status.PRINTED for ln in matching) and not any(
+                ln.order.status == Status.PRINTED and not ln.order.on_hold for ln in matching):
+            result = PickScanResult(False, gettext("%(code)s is only needed by orders on hold: do not pick it.")
+                                    % {"code": code}, "on_hold")
+        else:
+            needed = sum(ln.quantity for ln in matching)
+            result = PickScanResult(False, gettext("All %(q)d of %(code)s are already picked. Put it back.")
+                                    % {"q": needed, "code": code}, "all_picked", matching[0].pk)
+    audit.record_event("fulfillment.pick_scan" if result.ok else "fulfillment.pick_refused", actor=actor,
+                       obj=batch, grant=grant, reason="" if result.ok else result.message,
+                       changes={"code": {"before": None, "after": code[:60]}})
+    return result
+
+
 # --- set-up: coverage import, waybill-number import ------------------------------------------------------------------
 
 
