@@ -74,6 +74,7 @@ class DemoResult:
 
 def load_demo() -> DemoResult:
     from shopdesk.catalog.demo import load_catalog_demo
+    from shopdesk.fulfillment.demo_setup import load_carrier_demo
     from shopdesk.inventory.demo import load_inventory_demo
     from shopdesk.orders.demo import load_orders_demo
 
@@ -84,6 +85,7 @@ def load_demo() -> DemoResult:
         created |= _stand_ins()
         created |= load_catalog_demo()  # products, SKUs, listings, price changes (uses the staff above)
         created |= load_inventory_demo()  # warehouses, receipts in lots, stock, a transfer, a stocktake
+        created |= load_carrier_demo()  # carriers (中通 the default), a 中通 number range and price list, blind spots
         created |= load_orders_demo()  # a day's orders in every state, exceptions, a risk cluster, approvals
     return DemoResult(created=created)
 

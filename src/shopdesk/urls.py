@@ -14,6 +14,7 @@ from shopdesk.channels import api as channels_api
 from shopdesk.channels import views as channels_views
 from shopdesk.core import api as core_api
 from shopdesk.core import views as core_views
+from shopdesk.fulfillment import api_setup as fulfilment_setup_api
 from shopdesk.inventory import api as inventory_api
 from shopdesk.orders import api as orders_api
 from shopdesk.staff import api as staff_api
@@ -44,6 +45,15 @@ router.register("catalog/price-changes", catalog_api.PriceChangeViewSet, basenam
 router.register("orders", orders_api.OrderViewSet, basename="order")
 router.register("order-change-requests", orders_api.ChangeRequestViewSet, basename="order-change-request")
 router.register("order-tasks", orders_api.TaskViewSet, basename="order-task")
+router.register("fulfilment/carriers", fulfilment_setup_api.CarrierViewSet, basename="fulfilment-carrier")
+router.register("fulfilment/price-rules", fulfilment_setup_api.PriceRuleViewSet, basename="fulfilment-price-rule")
+router.register("fulfilment/pools", fulfilment_setup_api.PoolViewSet, basename="fulfilment-pool")
+router.register("fulfilment/fee", fulfilment_setup_api.FeeViewSet, basename="fulfilment-fee")
+router.register("fulfilment/waybill-imports", fulfilment_setup_api.WaybillImportViewSet,
+                basename="fulfilment-waybill-import")
+router.register("fulfilment/coverage-imports", fulfilment_setup_api.CoverageImportViewSet,
+                basename="fulfilment-coverage-import")
+router.register("fulfilment/plan", fulfilment_setup_api.PlanViewSet, basename="fulfilment-plan")
 
 staff_patterns = ([
     path("", staff_views.staff_list, name="list"),

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, ExtractHour, NullIf
+from django.utils import timezone
 
 from shopdesk.channels.selectors import shops_visible_to
 from shopdesk.core import clock
-from shopdesk.fulfillment import printing
-from shopdesk.fulfillment.models import Handover, OrderWork, PrintBatch, Shipment, ShopShipping
+from shopdesk.fulfillment import printing, tariffs
+from shopdesk.fulfillment.models import (
+    Carrier,
+    Handover,
+    OrderWork,
+    PrintBatch,
+    Shipment,
+    ShopShipping,
+    WaybillNumber,
+    WaybillPool,
+)
 from shopdesk.inventory.models import Lot, Warehouse
-from shopdesk.orders.models import Order, OrderLine, OrderNote, ShopOrderRules, Status
+from shopdesk.orders.models import Order, OrderLine, OrderNote, ShopOrderRules, Status, UnreachableArea
 
 # --- warehouse: batches, picking, checking, shipping ------------------------------------------------------------------
 
@@ -320,6 +330,123 @@ def handover_parcels(user, handover: Handover):
 
 
 # --- set-up: carriers, price rules, pools, coverage, the dispatch plan -----------------------------------------------
+
+PLAN_STAGES = (S.PAID, S.VERIFIED, S.PRINTED, S.PICKED, S.PACKED)  # paid-not-verified, then the warehouse's stages
+WORK_HOURS = range(8, 23)  # the hours the board shows one by one (earlier and later ones are summed)
+
+
+def pools_with_left():
+    """Waybill pools with `numbers_left`: a range's last - next + 1, a list's numbers not taken yet (one subquery
+    on the free-number index)."""
+    free = (WaybillNumber.objects.filter(pool=OuterRef("pk"), taken_at__isnull=True).order_by()
+            .values("pool").annotate(n=Count("pk")).values("n"))
+    return (WaybillPool.objects.select_related("carrier")
+            .annotate(numbers_left=Case(
+                When(kind=WaybillPool.Kind.RANGE, then=F("last_number") - F("next_number") + 1),
+                default=Coalesce(Subquery(free, output_field=IntegerField()), Value(0)),
+                output_field=IntegerField()))
+            .order_by("carrier__sort", "carrier__name", "id"))
+
+
+def carriers_overview():
+    """Carriers with their pools (numbers left) and the number of price rules: two queries for the whole list."""
+    return (Carrier.objects.annotate(rule_count=Count("price_rules", distinct=True))
+            .prefetch_related(Prefetch("pools", queryset=pools_with_left())).order_by("sort", "name"))
+
+
+def price_rules(carrier: Carrier):
+    """The carrier's rules, the default ("" = every other province) last."""
+    return carrier.price_rules.order_by(Case(When(province="", then=Value(1)), default=Value(0)), "province")
+
+
+def tariff_for(carrier: Carrier) -> tariffs.Tariff:
+    """The carrier's PriceRule rows as a pure `tariffs.Tariff` (what the fee calculator and the bill check use)."""
+    return tariffs.Tariff(tariffs.PriceRule(r.province, r.first_weight_kg, r.first_fee, r.extra_unit_kg, r.extra_fee)
+                          for r in carrier.price_rules.all())
+
+
+def fee(carrier: Carrier, province: str, weight_kg: Decimal) -> Decimal | None:
+    """What the carrier should charge for a parcel of `weight_kg` to `province` (None: no rule applies)."""
+    return tariff_for(carrier).fee(province, weight_kg)
+
+
+def blind_spots(carrier: Carrier):
+    """Where the carrier does not deliver (orders.UnreachableArea rows under its name)."""
+    return UnreachableArea.objects.filter(carrier=carrier.name).order_by("province", "city", "district")
+
+
+def _plan_day(now: datetime) -> tuple[datetime, datetime]:
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(days=1)
+
+
+def _due_today_q(shop_ids: list[int]) -> tuple[Q, datetime | None]:
+    """Orders that must leave today: paid before their shop's end of the day shift (the shop's order rule, 17:30 by
+    default: orders.views_work.shift_ends, one query), or marked ship-today (当天补发). Also the earliest end."""
+    from shopdesk.orders.views_work import shift_ends
+
+    ends = shift_ends(shop_ids)
+    by_end: dict[datetime, list[int]] = {}
+    for shop_id in shop_ids:
+        by_end.setdefault(ends[shop_id], []).append(shop_id)
+    q = Q(ship_today=True)
+    for end, ids in by_end.items():
+        q |= Q(shop_id__in=ids, paid_at__lt=end)
+    return q, min(by_end, default=None)
+
+
+def dispatch_plan(user) -> dict:
+    """The day's dispatch plan (每日发货计划, 000:477, 003:544) for the person's shops, in seven aggregate queries
+    whatever the volume: orders waiting per stage and carrier; orders verified per hour today (the hand-over from
+    customer service to the warehouse); what must leave today (paid before the shop's day-shift end, or ship-today,
+    not shipped yet) per stage, and how many of them cannot ship today (orders.selectors.cannot_ship_today: the
+    buyer must be told); shipped today per carrier."""
+    from shopdesk.orders import selectors as order_selectors
+
+    now = clock.now()
+    start, end = _plan_day(now)
+    shop_ids = list(shops_visible_to(user).order_by().values_list("pk", flat=True))
+    mine = Order.objects.filter(shop_id__in=shop_ids)
+    stage_keys = [str(s) for s in PLAN_STAGES]
+
+    waiting = dict.fromkeys(stage_keys, 0)
+    carriers: dict[str, dict[str, int]] = {}
+    for row in (mine.filter(status__in=PLAN_STAGES).order_by().values("status", "carrier")
+                .annotate(n=Count("pk"))):
+        waiting[row["status"]] += row["n"]
+        carriers.setdefault(row["carrier"], dict.fromkeys(stage_keys, 0))[row["status"]] += row["n"]
+    by_carrier = [{"carrier": name, "stages": stages, "total": sum(stages.values())}
+                  for name, stages in sorted(carriers.items(), key=lambda kv: (kv[0] == "", kv[0]))]
+
+    hourly = [0] * 24
+    for row in (mine.filter(verified_at__gte=start, verified_at__lt=end).order_by()
+                .annotate(hour=ExtractHour("verified_at")).values("hour").annotate(n=Count("pk"))):
+        hourly[row["hour"]] += row["n"]
+
+    due_q, shift_end = _due_today_q(shop_ids)
+    due = dict.fromkeys(stage_keys, 0)
+    for row in mine.filter(status__in=PLAN_STAGES).filter(due_q).order_by().values("status").annotate(n=Count("pk")):
+        due[row["status"]] += row["n"]
+    blocked = order_selectors.cannot_ship_today(user).filter(due_q).order_by().count()
+
+    shipped = {}
+    for row in (mine.filter(shipped_at__gte=start, shipped_at__lt=end).order_by().values("carrier")
+                .annotate(n=Count("pk")).order_by("-n", "carrier")):
+        shipped[row["carrier"]] = row["n"]
+
+    local_hour = timezone.localtime(now).hour
+    due_total = sum(due.values())
+    return {
+        "date": start.date().isoformat(), "now": timezone.localtime(now).isoformat(), "shops": len(shop_ids),
+        "waiting": waiting, "waiting_total": sum(waiting.values()), "by_carrier": by_carrier,
+        "verified_by_hour": hourly, "verified_today": sum(hourly), "current_hour": local_hour,
+        "due_today": due, "due_today_total": due_total, "due_today_blocked": blocked,
+        "shift_end": timezone.localtime(shift_end).isoformat() if shift_end else None,
+        "late": bool(shift_end and now >= shift_end and due_total),
+        "shipped_today": [{"carrier": c, "count": n} for c, n in shipped.items()],
+        "shipped_today_total": sum(shipped.values()),
+    }
+
 
 
 # --- logistics: tracking, exceptions, missing items, courier bills ---------------------------------------------------

@@ -78,6 +78,18 @@ def _sequence_number(model, prefix: str) -> str:
 # --- carriers, price rules, pools, shop settings ----------------------------------------------------------------------
 
 
+def _full_clean(obj, message: str, exclude=None) -> None:
+    """Model validation (lengths, unique name and code ...) as a ServiceError naming the fields."""
+    from django.core.exceptions import ValidationError
+
+    from shopdesk.core.errors import validation_fields
+
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise ServiceError(message, code="invalid", fields=validation_fields(exc)) from exc
+
+
 @transaction.atomic
 def save_carrier(*, actor, carrier: Carrier | None = None, name: str, code: str, services: Iterable[str] = (),
                  is_universal: bool = False, is_active: bool = True, sort: int = 0) -> Carrier:
@@ -88,7 +100,7 @@ def save_carrier(*, actor, carrier: Carrier | None = None, name: str, code: str,
     carrier.name, carrier.code = name.strip(), code.strip()
     carrier.services = [s.strip() for s in services if s and s.strip()]
     carrier.is_universal, carrier.is_active, carrier.sort = is_universal, is_active, sort
-    carrier.full_clean()
+    _full_clean(carrier, gettext("The carrier is not valid."))
     carrier.save()
     changes = audit.created(carrier, _CARRIER_FIELDS) if creating else audit.changes_between(
         before, audit.snapshot(carrier, _CARRIER_FIELDS))
@@ -246,7 +258,7 @@ def update_shop_shipping(*, actor, shop, **values) -> ShopShipping:
     except (KeyError, IndexError, ValueError):
         raise ServiceError(gettext("The notice may use only {店铺} {买家} {订单号} {快递公司} {运单号}."),
                            code="invalid", fields={"notice_template": [gettext("Unknown variable.")]}) from None
-    settings_row.full_clean()
+    _full_clean(settings_row, gettext("The shipping settings are not valid."), exclude=["shop"])
     settings_row.save()
     audit.record_event("fulfillment.change_shop_shipping", actor=actor, obj=settings_row, grant=grant,
                        changes=audit.changes_between(before, audit.snapshot(settings_row, _SHIPPING_FIELDS)))
@@ -746,6 +758,371 @@ def pick_scan(*, actor, batch: PrintBatch, code: str) -> PickScanResult:
 
 
 # --- set-up: coverage import, waybill-number import ------------------------------------------------------------------
+
+COVERAGE_ADD = "orders.add_unreachablearea"
+COVERAGE_REMOVE = "orders.delete_unreachablearea"
+IMPORT_PROBLEMS_SHOWN = 200
+# Column -> the names it goes by in a file (the first is how messages name it when the file lacks it).
+COVERAGE_COLUMNS = {"province": ("省", "省份"), "city": ("市", "城市"), "district": ("区", "区县", "县区")}
+WAYBILL_COLUMNS = {"order_no": ("订单号", "订单编号", "平台订单号"), "tracking_no": ("运单号", "快递单号", "物流单号"),
+                   "carrier": ("快递公司", "物流公司", "快递")}
+NUMBER_COLUMNS = {"number": ("运单号", "快递单号", "单号")}
+_AREA_PART = 30  # UnreachableArea.province/city/district max_length
+_TRACKING_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
+_SHIPPED_STATES = (Status.SHIPPED, Status.DELIVERED, Status.COMPLETED, Status.AFTER_SALES)
+_IN_LIST = 500  # order numbers per IN (...) lookup
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One bad cell of an imported file: its line (the header is line 1), the column as the file names it, why."""
+
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return gettext("Line %(line)d, %(column)s: %(reason)s") % {"line": self.line, "column": self.column,
+                                                                    "reason": self.reason}
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "column": self.column, "reason": self.reason}
+
+
+class ImportRefused(ServiceError):
+    """An import with bad rows: nothing was written; `problems` names every bad cell (line, column, reason)."""
+
+    code = "invalid_import"
+
+    def __init__(self, file_name: str, problems: list[RowProblem]):
+        problems = sorted(problems, key=lambda p: p.line)
+        shown = [str(p) for p in problems[:IMPORT_PROBLEMS_SHOWN]]
+        if len(problems) > len(shown):
+            shown.append(gettext("… and %(n)d more problems.") % {"n": len(problems) - len(shown)})
+        super().__init__(gettext("%(file)s: nothing was imported, %(n)d problem(s) in the file.")
+                         % {"file": file_name, "n": len(problems)}, fields={"file": shown})
+        self.problems = problems
+
+
+def _file_name(path) -> str:
+    from shopdesk.channels.importers.textfile import file_label
+
+    return file_label(path)
+
+
+def _read_table(path, columns: dict[str, tuple[str, ...]], required: list[str]):
+    """(column labels as the file writes them, [(line, {column: text})]) of a CSV or xlsx file; a file that cannot be
+    read or lacks a required column is a ServiceError naming the file (and the column)."""
+    from shopdesk.channels.importers.records import ImportFileError
+    from shopdesk.channels.importers.textfile import header_index, iter_rows, missing_columns_error, read_header
+
+    try:
+        rows = iter_rows(path)
+        header = read_header(rows, path)
+        index = header_index(header, columns)
+        missing = [columns[name][0] for name in required if index[name] < 0]
+        if missing:
+            raise missing_columns_error(path, missing)
+        labels = {name: (header[i].strip() or columns[name][0]) if i >= 0 else columns[name][0]
+                  for name, i in index.items()}
+        table = [(line, {name: (cells[i] if 0 <= i < len(cells) else "").strip() for name, i in index.items()})
+                 for line, cells in rows]
+    except ImportFileError as exc:
+        raise ServiceError(str(exc), code="invalid_file", fields={"file": [str(exc)]}) from exc
+    return labels, table
+
+
+def _code_cell(text: str, column: str, line: int, problems: list[RowProblem]) -> str:
+    """A code cell unwrapped (="..." and ' removed); a number Excel has rounded is a problem of the row."""
+    from shopdesk.channels.importers.textfile import CellError, code_of
+
+    try:
+        return code_of(text, column, line)
+    except CellError as exc:
+        prefix = f"{column}: "
+        problems.append(RowProblem(line, column, exc.reason[len(prefix):] if exc.reason.startswith(prefix)
+                                   else exc.reason))
+        return ""
+
+
+def read_waybill_numbers(path) -> list[str]:
+    """The numbers of a file's 运单号 column (CSV or xlsx), in file order, for `add_pool_numbers`; a cell that
+    is not a waybill number is refused naming its line."""
+    labels, rows = _read_table(path, NUMBER_COLUMNS, ["number"])
+    problems: list[RowProblem] = []
+    numbers = []
+    for line, cells in rows:
+        number = _code_cell(cells["number"], labels["number"], line, problems).upper()
+        if number and (len(number) > 40 or not set(number) <= _TRACKING_CHARS):
+            problems.append(RowProblem(line, labels["number"], gettext(
+                "%(no)s is not a waybill number (letters, digits and -, at most 40)") % {"no": number[:50]}))
+        elif number:
+            numbers.append(number)
+    if problems:
+        raise ImportRefused(_file_name(path), problems)
+    return numbers
+
+
+def _area_values(carrier: Carrier, province: str, city: str, district: str) -> dict[str, str]:
+    values = {"carrier": carrier.name, "province": (province or "").strip(), "city": (city or "").strip(),
+              "district": (district or "").strip()}
+    fields: dict[str, list[str]] = {}
+    if not values["province"]:
+        fields["province"] = [gettext("Required.")]
+    if values["district"] and not values["city"]:
+        fields["city"] = [gettext("A district needs its city.")]
+    for name in ("province", "city", "district"):
+        if len(values[name]) > _AREA_PART:
+            fields[name] = [gettext("At most %(n)d characters.") % {"n": _AREA_PART}]
+    if fields:
+        raise ServiceError(gettext("Name at least the province (a district with its city)."), code="invalid",
+                           fields=fields)
+    return values
+
+
+@transaction.atomic
+def add_blind_spot(*, actor, carrier: Carrier, province: str, city: str = "", district: str = ""):
+    """Record where the carrier does not deliver (不到达区域): a whole province, a city or one district. The
+    verification rules then send such orders to the universal carrier (E邮宝, 003)."""
+    from shopdesk.orders.models import UnreachableArea
+
+    grant = _authorize(actor, COVERAGE_ADD)
+    values = _area_values(carrier, province, city, district)
+    area, created = UnreachableArea.objects.get_or_create(**values)
+    if not created:
+        raise Conflict(gettext("This area is already listed."), code="duplicate")
+    audit.record_event("fulfillment.add_blind_spot", actor=actor, obj=area, grant=grant,
+                       changes=audit.created(area, list(values)))
+    return area
+
+
+@transaction.atomic
+def remove_blind_spot(*, actor, area) -> None:
+    grant = _authorize(actor, COVERAGE_REMOVE)
+    audit.record_event("fulfillment.remove_blind_spot", actor=actor, obj=area, grant=grant,
+                       changes={"area": {"before": str(area), "after": None}})
+    area.delete()
+
+
+@transaction.atomic
+def import_coverage(*, actor, carrier: Carrier, path) -> dict:
+    """Import the carrier's blind spots from an xlsx or CSV file: columns 省/省份 (required), 市/城市 and 区/区县
+    (empty: the whole province or city). All or nothing: any bad row and nothing is written, each problem named by
+    line and column. Idempotent: areas already listed (or repeated in the file) are counted as existing.
+    Returns {"created": n, "existing": m}."""
+    from shopdesk.orders.models import UnreachableArea
+
+    grant = _authorize(actor, COVERAGE_ADD)
+    labels, rows = _read_table(path, COVERAGE_COLUMNS, ["province"])
+    problems: list[RowProblem] = []
+    areas: list[tuple[str, str, str]] = []
+    for line, cells in rows:
+        province, city, district = (cells[k] for k in ("province", "city", "district"))
+        if not province:
+            problems.append(RowProblem(line, labels["province"], gettext("must not be empty")))
+        if district and not city:
+            problems.append(RowProblem(line, labels["city"], gettext("a district needs its city")))
+        for name, value in (("province", province), ("city", city), ("district", district)):
+            if len(value) > _AREA_PART:
+                problems.append(RowProblem(line, labels[name], gettext("at most %(n)d characters")
+                                           % {"n": _AREA_PART}))
+        areas.append((province, city, district))
+    if problems:
+        raise ImportRefused(_file_name(path), problems)
+    known = set(UnreachableArea.objects.filter(carrier=carrier.name).values_list("province", "city", "district"))
+    new = list(dict.fromkeys(a for a in areas if a not in known))
+    UnreachableArea.objects.bulk_create([UnreachableArea(carrier=carrier.name, province=p, city=c, district=d)
+                                         for p, c, d in new])
+    audit.record_event("fulfillment.import_coverage", actor=actor, obj=carrier, grant=grant,
+                       reason=_file_name(path)[:200],
+                       changes={"blind_spots": {"before": None, "after": ["".join(a) for a in new[:50]]},
+                                "created": {"before": None, "after": len(new)}})
+    return {"created": len(new), "existing": len(areas) - len(new)}
+
+
+def _carrier_named(text: str, by_name: dict[str, Carrier]) -> Carrier | None:
+    """A carrier by its name ("中通快递") or code ("zto")."""
+    if text in by_name:
+        return by_name[text]
+    lowered = text.lower()
+    return next((c for c in by_name.values() if c.code.lower() == lowered), None)
+
+
+def _status_problem(order) -> str:
+    if order["status"] in _SHIPPED_STATES:
+        return gettext("order %(no)s is already shipped") % {"no": order["platform_order_no"]}
+    if order["status"] == Status.CANCELLED:
+        return gettext("order %(no)s was cancelled") % {"no": order["platform_order_no"]}
+    if order["status"] in (Status.UNPAID, Status.PAID):
+        return gettext("order %(no)s is not verified yet: numbers are entered for verified orders") % {
+            "no": order["platform_order_no"]}
+    return ""
+
+
+@transaction.atomic
+def import_waybills(*, actor, shop, path) -> dict:
+    """录入快递单号 from a file: columns 订单号 and 运单号 (required) and 快递公司 (empty: the order's carrier), for
+    the orders of one shop. Every row is checked first (an unknown order, an order shipped, cancelled or not yet
+    verified, a carrier that is not set up, a number given twice in the file or already on another order); any bad
+    row and nothing is written, each problem named by line and column. Then each number is set with `set_waybill`
+    (the order's own audit row). Returns {"updated": n, "unchanged": m} (unchanged: the order had that number)."""
+    grant = _authorize(actor, FULFIL, shop)
+    labels, rows = _read_table(path, WAYBILL_COLUMNS, ["order_no", "tracking_no"])
+    by_name = {c.name: c for c in Carrier.objects.all()}
+    problems: list[RowProblem] = []
+    wanted = []  # (line, order number, tracking number, carrier text)
+    line_of_order: dict[str, int] = {}
+    line_of_number: dict[str, int] = {}
+    for line, cells in rows:
+        order_no = _code_cell(cells["order_no"], labels["order_no"], line, problems)
+        number = _code_cell(cells["tracking_no"], labels["tracking_no"], line, problems).upper()
+        carrier_text = cells["carrier"]
+        if not order_no:
+            problems.append(RowProblem(line, labels["order_no"], gettext("must not be empty")))
+        elif order_no in line_of_order:
+            problems.append(RowProblem(line, labels["order_no"], gettext("order %(no)s is also on line %(line)d")
+                                       % {"no": order_no, "line": line_of_order[order_no]}))
+        else:
+            line_of_order[order_no] = line
+        if not number:
+            problems.append(RowProblem(line, labels["tracking_no"], gettext("must not be empty")))
+        elif len(number) > 40 or not set(number) <= _TRACKING_CHARS:
+            problems.append(RowProblem(line, labels["tracking_no"], gettext(
+                "%(no)s is not a waybill number (letters, digits and -, at most 40)") % {"no": number[:50]}))
+        elif number in line_of_number:
+            problems.append(RowProblem(line, labels["tracking_no"], gettext("%(no)s is also on line %(line)d")
+                                       % {"no": number, "line": line_of_number[number]}))
+        else:
+            line_of_number[number] = line
+        if carrier_text and _carrier_named(carrier_text, by_name) is None:
+            problems.append(RowProblem(line, labels["carrier"], gettext(
+                "unknown carrier %(name)s: use the name of a carrier set up under Carriers (%(known)s)")
+                % {"name": carrier_text, "known": "、".join(list(by_name)[:8])}))
+        wanted.append((line, order_no, number, carrier_text))
+
+    numbers = [w[1] for w in wanted if w[1]]
+    orders: dict[str, dict] = {}
+    for start in range(0, len(numbers), _IN_LIST):
+        for row in Order.objects.filter(shop=shop, platform_order_no__in=numbers[start:start + _IN_LIST]).values(
+                "pk", "platform_order_no", "status", "carrier", "tracking_no"):
+            orders[row["platform_order_no"]] = row
+    tracking = [w[2] for w in wanted if w[2]]
+    elsewhere: dict[tuple[str, str], str] = {}  # (carrier, number) -> the order number it is on (another order)
+    taken_by: dict[tuple[str, str], int] = {}
+    for start in range(0, len(tracking), _IN_LIST):
+        part = tracking[start:start + _IN_LIST]
+        for carrier, no, order_id, order_no in Shipment.objects.filter(tracking_no__in=part).values_list(
+                "carrier", "tracking_no", "order_id", "order__platform_order_no"):
+            taken_by.setdefault((carrier, no), order_id)
+            elsewhere.setdefault((carrier, no), order_no)
+        for carrier, no, order_id, order_no in Order.objects.filter(tracking_no__in=part).values_list(
+                "carrier", "tracking_no", "pk", "platform_order_no"):
+            taken_by.setdefault((carrier, no), order_id)
+            elsewhere.setdefault((carrier, no), order_no)
+
+    todo, unchanged = [], 0
+    for line, order_no, number, carrier_text in wanted:
+        order = orders.get(order_no) if order_no else None
+        if order_no and order is None:
+            problems.append(RowProblem(line, labels["order_no"], gettext("no order %(no)s in shop %(shop)s")
+                                       % {"no": order_no, "shop": shop.name}))
+            continue
+        if order is None:
+            continue
+        reason = _status_problem(order)
+        if reason:
+            problems.append(RowProblem(line, labels["order_no"], reason))
+            continue
+        if carrier_text:
+            carrier = _carrier_named(carrier_text, by_name)
+            if carrier is None:
+                continue  # already reported
+        else:
+            carrier = by_name.get(order["carrier"])
+            if carrier is None:
+                if order["carrier"]:
+                    reason = gettext("the order's carrier %(name)s is not set up under Carriers: fill in the "
+                                     "carrier") % {"name": order["carrier"]}
+                else:
+                    reason = gettext("order %(no)s has no carrier yet: fill in the carrier") % {"no": order_no}
+                problems.append(RowProblem(line, labels["carrier"], reason))
+                continue
+        if not number:
+            continue
+        other = taken_by.get((carrier.name, number))
+        if other is not None and other != order["pk"]:
+            problems.append(RowProblem(line, labels["tracking_no"], gettext(
+                "%(no)s of %(carrier)s is already on order %(order)s") % {
+                "no": number, "carrier": carrier.name, "order": elsewhere[(carrier.name, number)]}))
+            continue
+        if order["carrier"] == carrier.name and order["tracking_no"] == number:
+            unchanged += 1
+            continue
+        todo.append((line, order["pk"], carrier.name, number))
+    if problems:
+        raise ImportRefused(_file_name(path), problems)
+
+    instances = {}
+    ids = [t[1] for t in todo]
+    for start in range(0, len(ids), _IN_LIST):
+        instances.update(Order.objects.select_related("shop").in_bulk(ids[start:start + _IN_LIST]))
+    for line, order_id, carrier_name, number in todo:
+        try:
+            set_waybill(actor=actor, order=instances[order_id], carrier=carrier_name, tracking_no=number)
+        except ServiceError as exc:  # changed since the check (another person, another import): refuse it all
+            raise ImportRefused(_file_name(path), [RowProblem(line, labels["tracking_no"], exc.message)]) from exc
+    audit.record_event("fulfillment.import_waybills", actor=actor, obj=shop, grant=grant,
+                       reason=_file_name(path)[:200],
+                       changes={"updated": {"before": None, "after": len(todo)},
+                                "unchanged": {"before": None, "after": unchanged}})
+    return {"updated": len(todo), "unchanged": unchanged}
+
+
+def waybill_template_xlsx() -> bytes:
+    """The empty 录入快递单号 workbook: the three columns, numbers kept as text, one example row."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "运单号"
+    sheet.append(["订单号", "运单号", "快递公司"])
+    sheet.append(["5552026112200001", "ZT7300000001", "中通快递"])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for column in "ABC":
+        sheet.column_dimensions[column].width = 24
+        for cell in sheet[column]:
+            cell.number_format = "@"  # text: Excel keeps long numbers whole
+    notes = book.create_sheet("说明")
+    for row in (["列", "必填", "说明"],
+                ["订单号", "是", "平台订单号，须是所选店铺的已审核、未发货订单"],
+                ["运单号", "是", "快递单号，字母、数字和 -；同一文件和其他订单中不得重复"],
+                ["快递公司", "否", "快递公司名称（如 中通快递）或代码；空白时用订单已有的快递公司"]):
+        notes.append(row)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def coverage_template_xlsx() -> bytes:
+    """The empty blind-spot workbook: 省份, 城市, 区县 with one example row."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "不到达区域"
+    sheet.append(["省份", "城市", "区县"])
+    sheet.append(["西藏自治区", "", ""])
+    sheet.append(["新疆维吾尔自治区", "阿勒泰地区", "布尔津县"])
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
 
 
 # --- logistics: tracking events, exceptions, missing items, courier bills --------------------------------------------
