@@ -209,6 +209,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "shopdesk.orders.models.Status",
         "OrderChangeRequestStateEnum": "shopdesk.orders.models.ChangeRequest.State",
         "OrderTaskStateEnum": "shopdesk.orders.models.OrderTask.State",
+        "LogisticsExceptionKindEnum": "shopdesk.fulfillment.models.LogisticsException.Kind",
     },
 }
 

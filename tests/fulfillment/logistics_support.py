@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -12,9 +13,17 @@ from shopdesk.orders import services as order_services
 
 CN = ZoneInfo("Asia/Shanghai")
 _numbers = itertools.count(1)
-# The smallest valid PNG (1x1 pixel).
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()  # a real 4x4 PNG (the API's ImageField opens it with Pillow)
 
 
 def ship(order, *, carrier="中通快递", tracking_no=None, weight=None):

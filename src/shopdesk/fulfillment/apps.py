@@ -9,5 +9,7 @@ class FulfillmentConfig(AppConfig):
 
     def ready(self):
         from shopdesk.fulfillment.workbench import register_tiles
+        from shopdesk.fulfillment.workbench_logistics import register_logistics_tiles
 
         register_tiles()
+        register_logistics_tiles()
