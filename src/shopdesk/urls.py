@@ -14,6 +14,7 @@ from shopdesk.channels import api as channels_api
 from shopdesk.channels import views as channels_views
 from shopdesk.core import api as core_api
 from shopdesk.core import views as core_views
+from shopdesk.fulfillment import api as fulfilment_api
 from shopdesk.fulfillment import api_setup as fulfilment_setup_api
 from shopdesk.inventory import api as inventory_api
 from shopdesk.orders import api as orders_api
@@ -45,6 +46,10 @@ router.register("catalog/price-changes", catalog_api.PriceChangeViewSet, basenam
 router.register("orders", orders_api.OrderViewSet, basename="order")
 router.register("order-change-requests", orders_api.ChangeRequestViewSet, basename="order-change-request")
 router.register("order-tasks", orders_api.TaskViewSet, basename="order-task")
+router.register("fulfilment/batches", fulfilment_api.BatchViewSet, basename="fulfilment-batch")
+router.register("fulfilment/orders", fulfilment_api.WarehouseOrderViewSet, basename="fulfilment-order")
+router.register("fulfilment/scan-to-ship", fulfilment_api.ScanToShipViewSet, basename="fulfilment-scan-to-ship")
+router.register("fulfilment/handovers", fulfilment_api.HandoverViewSet, basename="fulfilment-handover")
 router.register("fulfilment/carriers", fulfilment_setup_api.CarrierViewSet, basename="fulfilment-carrier")
 router.register("fulfilment/price-rules", fulfilment_setup_api.PriceRuleViewSet, basename="fulfilment-price-rule")
 router.register("fulfilment/pools", fulfilment_setup_api.PoolViewSet, basename="fulfilment-pool")
