@@ -15,6 +15,7 @@ from shopdesk.channels import views as channels_views
 from shopdesk.core import api as core_api
 from shopdesk.core import views as core_views
 from shopdesk.fulfillment import api as fulfilment_api
+from shopdesk.fulfillment import api_logistics as fulfilment_logistics_api
 from shopdesk.fulfillment import api_setup as fulfilment_setup_api
 from shopdesk.inventory import api as inventory_api
 from shopdesk.orders import api as orders_api
@@ -59,6 +60,15 @@ router.register("fulfilment/waybill-imports", fulfilment_setup_api.WaybillImport
 router.register("fulfilment/coverage-imports", fulfilment_setup_api.CoverageImportViewSet,
                 basename="fulfilment-coverage-import")
 router.register("fulfilment/plan", fulfilment_setup_api.PlanViewSet, basename="fulfilment-plan")
+router.register("fulfilment/tracking-events", fulfilment_logistics_api.TrackingEventViewSet,
+                basename="fulfilment-tracking-event")
+router.register("fulfilment/tracking-imports", fulfilment_logistics_api.TrackingImportViewSet,
+                basename="fulfilment-tracking-import")
+router.register("fulfilment/exceptions", fulfilment_logistics_api.LogisticsExceptionViewSet,
+                basename="fulfilment-exception")
+router.register("fulfilment/missing-items", fulfilment_logistics_api.MissingItemViewSet,
+                basename="fulfilment-missing-item")
+router.register("fulfilment/bills", fulfilment_logistics_api.BillViewSet, basename="fulfilment-bill")
 
 staff_patterns = ([
     path("", staff_views.staff_list, name="list"),
