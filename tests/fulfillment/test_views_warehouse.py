@@ -290,3 +290,67 @@ def test_batch_page_queries_do_not_grow_with_the_batch(zto, verified_order, pick
 
     small, large = count(3), count(12)
     assert small == large and large <= 25
+
+
+def test_list_pages_queries_do_not_grow(zto, verified_order, picker, checker, picker_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def round_of(n):
+        printed = [verified_order() for _ in range(n)]
+        services.create_batch(actor=picker, orders=printed)
+        for order in printed[:2]:
+            services.pick_order(actor=picker, order=order)
+            services.check_scan(actor=checker, order=order, code=order.lines.get().sku.barcode)
+            services.confirm_check(actor=checker, order=order, quality_ok=True)
+            services.pack_order(actor=checker, order=order)
+            services.ship_parcel(actor=checker, order=order)
+        services.create_handover(actor=checker, carrier="中通快递")
+        for _ in range(n):
+            verified_order()  # waiting to print
+        counts = {}
+        for name in ("fulfillment:warehouse", "fulfillment:batches", "fulfillment:batch_new", "fulfillment:ship",
+                     "fulfillment:handovers", "home"):
+            with CaptureQueriesContext(connection) as ctx:
+                assert picker_client.get(reverse(name)).status_code == 200
+            counts[name] = len(ctx)
+        return counts
+
+    few, many = round_of(2), round_of(8)
+    assert few == many
+    assert few.pop("home") <= 30  # every tile of the warehouse role, two of them the stations' counts
+    assert max(few.values()) <= 15
+
+
+def test_an_invalid_filter_prints_nothing(zto, verified_order, picker_client):
+    order = verified_order()
+    response = picker_client.post(reverse("fulfillment:batch_new") + "?shop=no-such-shop",
+                                  {"action": "first", "first": "5"})
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.status == Status.VERIFIED
+
+
+def test_orders_on_hold_or_recalled_are_not_picked(zto, verified_order, stocked, picker, manager,
+                                                   picker_client):
+    from shopdesk.orders import services as order_services
+
+    sku, other = stocked(), stocked()
+    held = verified_order(lines=[(sku.listings.first().channel_sku_code, 1, "50.00")])
+    changed = verified_order(lines=[(other.listings.first().channel_sku_code, 1, "50.00")])
+    batch = _batch(zto, picker, [held, changed])
+    Order.objects.filter(pk=held.pk).update(on_hold=True)  # e.g. a discount waits for the manager's approval
+    order_services.change_address(actor=manager, order=changed, buyer_name="张三", mobile="13800138000",
+                                  landline="", province="浙江省", city="杭州市", district="西湖区",
+                                  address_detail="文二路2号")  # back to review: its paperwork is recalled
+    board = picker_client.post(reverse("fulfillment:pick_scan", args=[batch.pk]), {"code": sku.barcode}, **HX)
+    assert b'data-refusal="on_hold"' in board.content
+    board = picker_client.post(reverse("fulfillment:pick_scan", args=[batch.pk]), {"code": other.barcode}, **HX)
+    assert b'data-refusal="recalled"' in board.content
+    page = picker_client.get(reverse("fulfillment:pick", args=[batch.pk])).content.decode()
+    assert "On hold" in page and held.platform_order_no in page
+    board = picker_client.post(reverse("fulfillment:pick_stop", args=[batch.pk]),
+                               {"lines": [held.lines.get().pk]}, **HX)
+    assert b"scan-refused" in board.content and held.platform_order_no.encode() in board.content
+    held.refresh_from_db()
+    assert held.status == Status.PRINTED and not LineWork.objects.filter(line__order=held, picked__gt=0).exists()

@@ -34,7 +34,7 @@ class BatchFilterForm(forms.Form):
 
     def apply(self, queryset):
         if not self.is_valid():
-            return queryset
+            return queryset.none()  # never print more than the person filtered for
         data = self.cleaned_data
         if data["shop"]:
             queryset = queryset.filter(shop__code=data["shop"])

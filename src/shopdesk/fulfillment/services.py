@@ -687,7 +687,7 @@ def pick_lines(*, actor, lines: Iterable[OrderLine]) -> list[Order]:
 class PickScanResult:
     ok: bool
     message: str
-    code: str  # ok, order_picked; refused: not_in_batch, all_picked, on_hold
+    code: str  # ok, order_picked; refused: not_in_batch, all_picked, on_hold, recalled
     line_id: int | None = None
     order_no: str = ""
     picked: int = 0
@@ -743,14 +743,19 @@ def pick_scan(*, actor, batch: PrintBatch, code: str) -> PickScanResult:
         if not matching:
             result = PickScanResult(False, gettext("Not in this batch: %(code)s. Put it back.") % {"code": code},
                                     "not_in_batch")
-        elif any(ln.order.on_hold and ln.order.status == Status.PRINTED for ln in matching) and not any(
-                ln.order.status == Status.PRINTED and not ln.order.on_hold for ln in matching):
-            result = PickScanResult(False, gettext("%(code)s is only needed by orders on hold: do not pick it.")
-                                    % {"code": code}, "on_hold")
         else:
-            needed = sum(ln.quantity for ln in matching)
-            result = PickScanResult(False, gettext("All %(q)d of %(code)s are already picked. Put it back.")
-                                    % {"q": needed, "code": code}, "all_picked", matching[0].pk)
+            printed = [ln for ln in matching if ln.order.status == Status.PRINTED]
+            done = [ln for ln in matching if ln.order.status in (Status.PICKED, Status.PACKED, Status.SHIPPED)]
+            if printed and all(ln.order.on_hold for ln in printed):
+                result = PickScanResult(False, gettext("%(code)s is only needed by orders on hold: do not pick it.")
+                                        % {"code": code}, "on_hold")
+            elif printed or done:
+                needed = sum(ln.quantity for ln in printed + done)
+                result = PickScanResult(False, gettext("All %(q)d of %(code)s are already picked. Put it back.")
+                                        % {"q": needed, "code": code}, "all_picked", matching[0].pk)
+            else:
+                result = PickScanResult(False, gettext("%(code)s was for orders taken out of this batch (changed or "
+                                                       "cancelled). Put it back.") % {"code": code}, "recalled")
     audit.record_event("fulfillment.pick_scan" if result.ok else "fulfillment.pick_refused", actor=actor,
                        obj=batch, grant=grant, reason="" if result.ok else result.message,
                        changes={"code": {"before": None, "after": code[:60]}})
