@@ -1185,6 +1185,21 @@ def _row_errors_message(exc, what: str) -> ServiceError:
         + "\n" + "\n".join(shown), code="invalid_file", fields={"file": shown})
 
 
+def _save_moves(shipments: list) -> None:
+    """The new state, last movement and delivery time of each moved parcel: one UPDATE statement run for all of them
+    (executemany), where Django's bulk_update would compile a CASE per parcel."""
+    if not shipments:
+        return
+    ops, meta = connection.ops, Shipment._meta
+    columns = [meta.get_field(name).column for name in ("state", "last_event_at", "last_event", "delivered_at")]
+    sql = (f"UPDATE {meta.db_table} SET {', '.join(f'{c} = %s' for c in columns)} "  # noqa: S608 - model names
+           f"WHERE {meta.pk.column} = %s")
+    rows = [(s.state, ops.adapt_datetimefield_value(s.last_event_at), s.last_event,
+             ops.adapt_datetimefield_value(s.delivered_at), s.pk) for s in shipments]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 @transaction.atomic
 def record_tracking_events(*, actor, events: Iterable, source: str = "") -> dict:
     """Store carrier tracking events (物流轨迹, product.md §2.4) from a file or the push API.
@@ -1220,10 +1235,11 @@ def record_tracking_events(*, actor, events: Iterable, source: str = "") -> dict
                                                   key__in=[k for _s, k in chunk]).values_list("shipment_id", "key"))
     new = [(pair, event) for pair, event in keyed.items() if pair not in known]
     received = clock.now()
-    TrackingEvent.objects.bulk_create(
-        [TrackingEvent(shipment_id=sid, time=e.time, location=e.location[:100], status=_state_of(e.status),
-                       description=e.description[:300], key=key, received_at=received) for (sid, key), e in new],
-        batch_size=1000, ignore_conflicts=True)
+    for chunk in _chunks(new, 1000):
+        TrackingEvent.objects.bulk_create(
+            [TrackingEvent(shipment_id=sid, time=e.time, location=e.location[:100], status=_state_of(e.status),
+                           description=e.description[:300], key=key, received_at=received)
+             for (sid, key), e in chunk], ignore_conflicts=True)
 
     latest: dict[int, object] = {}
     for (sid, _key), event in new:
@@ -1245,7 +1261,7 @@ def record_tracking_events(*, actor, events: Iterable, source: str = "") -> dict
             shipment.delivered_at = event.time
         if shipment.state in EXCEPTION_STATES:
             exception_rows.append(shipment)
-    Shipment.objects.bulk_update(moved, ["state", "last_event_at", "last_event", "delivered_at"], batch_size=500)
+    _save_moves(moved)
 
     now = clock.now()
     moved_ids = [s.pk for s in moved]
@@ -1602,10 +1618,11 @@ def import_courier_bill(*, actor, carrier: Carrier, month: str, path, tolerance=
     bill.save()
     if not creating:
         BillFinding.objects.filter(bill=bill).delete()
-    BillFinding.objects.bulk_create(
-        (BillFinding(bill=bill, kind=f.kind, tracking_no=f.tracking_no[:40], bill_line=f.bill_line,
-                     order_no=f.order_no[:64], billed_fee=f.billed_fee, expected_fee=f.expected_fee,
-                     difference=f.difference, note=f.note[:200]) for f in result.findings), batch_size=1000)
+    for chunk in _chunks(result.findings, 1000):  # model instances for one batch at a time (bulk_create lists all)
+        BillFinding.objects.bulk_create(
+            [BillFinding(bill=bill, kind=f.kind, tracking_no=f.tracking_no[:40], bill_line=f.bill_line,
+                         order_no=f.order_no[:64], billed_fee=f.billed_fee, expected_fee=f.expected_fee,
+                         difference=f.difference, note=f.note[:200]) for f in chunk])
     audit.record_event("fulfillment.import_bill" if creating else "fulfillment.reimport_bill", actor=actor, obj=bill,
                        grant=grant, reason=bill.file_name,
                        changes=audit.changes_between(before, {"counts": bill.counts,
