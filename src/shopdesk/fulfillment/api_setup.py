@@ -8,7 +8,8 @@ An import with bad rows answers 400 with the usual error body plus `rows`: [{"li
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -40,6 +41,7 @@ def _carrier(value) -> Carrier:
     return get_object_or_404(Carrier, code=text)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class CarrierRef(serializers.Field):
     """A carrier given by its id or its code."""
 
@@ -69,6 +71,7 @@ class UploadFile(serializers.FileField):
 
 
 class PoolSummarySerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="range or list")
     numbers_left = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -251,6 +254,7 @@ class FeeViewSet(viewsets.ViewSet):
 class PoolSerializer(serializers.ModelSerializer):
     carrier = serializers.IntegerField(source="carrier_id", read_only=True)
     carrier_name = serializers.CharField(source="carrier.name", read_only=True)
+    kind = serializers.CharField(read_only=True, help_text="range or list")
     numbers_left = serializers.IntegerField(read_only=True)
 
     class Meta:
