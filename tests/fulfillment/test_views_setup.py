@@ -99,6 +99,25 @@ def test_carrier_list_shows_pools_and_rules_in_bounded_queries(lead, zto, ems, d
     assert "E邮宝单号: <strong" in html and ">3</strong>" in html
 
 
+def test_carrier_page_costs_the_same_whatever_it_holds(lead, zto, django_assert_max_num_queries):
+    def grow(n):
+        for i in range(n):
+            services.add_pool_numbers(actor=None, carrier=zto, name=f"清单{n}-{i}", numbers=[f"N{n}X{i}"])
+            services.save_price_rule(actor=None, carrier=zto, province=f"省{n}-{i}", first_weight_kg="1",
+                                     first_fee="5", extra_unit_kg="1", extra_fee="2")
+            services.add_blind_spot(actor=None, carrier=zto, province=f"省{n}-{i}")
+
+    grow(1)
+    url = reverse("fulfillment:carrier", args=[zto.pk])
+    lead.get(url)
+    with django_assert_max_num_queries(14) as few:
+        lead.get(url)
+    grow(6)
+    with django_assert_max_num_queries(len(few)):
+        html = lead.get(url).content.decode()
+    assert "清单6-5" in html and "省6-5" in html
+
+
 def test_create_and_edit_a_carrier(lead, zto):
     response = lead.post(reverse("fulfillment:carrier_create"), {
         "name": "圆通速递", "code": "yto", "services": "标准快递、次日达", "is_active": "on", "sort": "2"})

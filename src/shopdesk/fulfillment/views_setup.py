@@ -427,6 +427,8 @@ def waybill_template(request):
 
 STAGE_LABELS = {"paid": _("Paid, not verified"), "verified": _("Verified, to print"), "printed": _("Printed, to pick"),
                 "picked": _("Picked, to check and pack"), "packed": _("Packed, to ship")}
+STAGE_SHORT = {"paid": _("Paid"), "verified": _("Verified"), "printed": _("Printed"), "picked": _("Picked"),
+               "packed": _("Packed")}
 
 
 def _board(request) -> dict:
@@ -443,8 +445,8 @@ def _board(request) -> dict:
     peak = max((c["count"] for c in cells), default=0) or 1
     for c in cells:
         c["height"] = round(c["count"] * 10 / peak) * 10  # CSS classes h0, h10 … h100 (no inline style: CSP)
-    stages = [{"key": k, "label": STAGE_LABELS[k], "waiting": plan["waiting"][k], "due": plan["due_today"][k]}
-              for k in STAGE_LABELS]
+    stages = [{"key": k, "label": STAGE_LABELS[k], "short": STAGE_SHORT[k], "waiting": plan["waiting"][k],
+               "due": plan["due_today"][k]} for k in STAGE_LABELS]
     carriers = [{"carrier": row["carrier"], "cells": [row["stages"][k] for k in STAGE_LABELS], "total": row["total"]}
                 for row in plan["by_carrier"]]
     return {"plan": plan, "stages": stages, "hour_cells": cells, "carriers": carriers}
