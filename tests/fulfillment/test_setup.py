@@ -175,14 +175,16 @@ def test_import_waybills_each_bad_row_kind_and_nothing_written(zto, ems, verifie
 
 def test_import_waybills_refuses_a_number_on_another_order_or_an_order_without_carrier(zto, verified_order, keeper,
                                                                                      tmp_path, english):
-    first, second, bare = verified_order(), verified_order(), verified_order()
+    first, second, bare, typed = verified_order(), verified_order(), verified_order(), verified_order()
     services.set_waybill(actor=None, order=first, carrier="中通快递", tracking_no="ZT555")
     Order.objects.filter(pk=bare.pk).update(carrier="")
+    Order.objects.filter(pk=typed.pk).update(tracking_no="ZT557")  # on the order only, no parcel yet
     path = write_csv(tmp_path / "n.csv", [["订单号", "运单号"], [second.platform_order_no, "ZT555"],
-                                          [bare.platform_order_no, "ZT556"]])
+                                          [bare.platform_order_no, "ZT556"], [first.platform_order_no, "ZT557"]])
     problems = _refused(path, second.shop, keeper)
     assert problems[(2, "运单号")] == f"ZT555 of 中通快递 is already on order {first.platform_order_no}"
     assert "has no carrier yet" in problems[(3, "快递公司")]
+    assert problems[(4, "运单号")] == f"ZT557 of 中通快递 is already on order {typed.platform_order_no}"
     second.refresh_from_db()
     assert second.tracking_no == ""
 

@@ -775,6 +775,7 @@ NUMBER_COLUMNS = {"number": ("运单号", "快递单号", "单号")}
 _AREA_PART = 30  # UnreachableArea.province/city/district max_length
 _TRACKING_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 _SHIPPED_STATES = (Status.SHIPPED, Status.DELIVERED, Status.COMPLETED, Status.AFTER_SALES)
+_NUMBERED_STATES = (Status.VERIFIED, Status.PRINTED, Status.PICKED, Status.PACKED)  # set_tracking's states
 _IN_LIST = 500  # order numbers per IN (...) lookup
 
 
@@ -1020,7 +1021,10 @@ def import_waybills(*, actor, shop, path) -> dict:
                 "carrier", "tracking_no", "order_id", "order__platform_order_no"):
             taken_by.setdefault((carrier, no), order_id)
             elsewhere.setdefault((carrier, no), order_no)
-        for carrier, no, order_id, order_no in Order.objects.filter(tracking_no__in=part).values_list(
+        # Numbers entered on orders still in the warehouse (shipped ones have their Shipment above); the status
+        # index keeps this off the whole order table.
+        for carrier, no, order_id, order_no in Order.objects.filter(
+                status__in=_NUMBERED_STATES, tracking_no__in=part).values_list(
                 "carrier", "tracking_no", "pk", "platform_order_no"):
             taken_by.setdefault((carrier, no), order_id)
             elsewhere.setdefault((carrier, no), order_no)
