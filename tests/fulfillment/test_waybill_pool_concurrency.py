@@ -1,6 +1,6 @@
 """Waybill numbers taken by many workers at once: each number goes to one worker only, none is skipped, and an
 exhausted pool answers None. Eight threads, each with its own database connection and its own transactions (as
-eight web workers printing batches at the same time); bench/fulfilment_pool.py does the same with processes."""
+eight web workers printing batches at the same time); bench/_fulfilment_pool.py does the same with processes."""
 
 from __future__ import annotations
 

@@ -27,21 +27,14 @@ from rest_framework.response import Response
 from shopdesk.core import masking
 from shopdesk.core.drf import Pagination, RequirePerms, error_body
 from shopdesk.fulfillment import reconcile, selectors, services
-from shopdesk.fulfillment.forms_logistics import UPLOAD_LIMIT, saved_upload
 from shopdesk.fulfillment.models import BillFinding, Carrier, CourierBill, LogisticsException, MissingItemClaim
 from shopdesk.fulfillment.tracking_files import STATUSES, event_from_json
+from shopdesk.fulfillment.uploads import UploadFile, saved_upload
 from shopdesk.orders.selectors import orders_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_PUSH_EVENTS = 5000
 
-
-class UploadFile(serializers.FileField):
-    def to_internal_value(self, data):
-        upload = super().to_internal_value(data)
-        if upload.size > UPLOAD_LIMIT:
-            raise serializers.ValidationError("The file is larger than 50 MB.")
-        return upload
 
 
 # --- tracking events ----------------------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from rest_framework.response import Response
 from shopdesk.channels.models import Shop
 from shopdesk.core.drf import RequirePerms, error_body
 from shopdesk.fulfillment import selectors, services
-from shopdesk.fulfillment.forms_setup import UPLOAD_LIMIT, saved_upload
 from shopdesk.fulfillment.models import Carrier, PriceRule, WaybillPool
+from shopdesk.fulfillment.uploads import UploadFile, saved_upload
 
 VIEW_CARRIER = "fulfillment.view_carrier"
 VIEW_PRICES = "fulfillment.view_pricerule"
@@ -58,13 +58,6 @@ class CarrierRef(serializers.Field):
     def to_representation(self, value):
         return value.pk
 
-
-class UploadFile(serializers.FileField):
-    def to_internal_value(self, data):
-        upload = super().to_internal_value(data)
-        if upload.size > UPLOAD_LIMIT:
-            raise serializers.ValidationError("The file is larger than 20 MB.")
-        return upload
 
 
 # --- carriers ---------------------------------------------------------------------------------------------------------

@@ -3,13 +3,8 @@ decision, the courier bill upload, and the filters of the exceptions queue."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import django_filters
 from django import forms
@@ -18,40 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from shopdesk.core import clock
 from shopdesk.fulfillment.models import Carrier, LogisticsException
 from shopdesk.fulfillment.services import MAX_PHOTO_BYTES
+from shopdesk.fulfillment.uploads import DataFileField
 
-UPLOAD_LIMIT = 50 * 1024 * 1024  # a month of a busy carrier's bill as CSV
-UPLOAD_TYPES = ".xlsx,.csv,.txt,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv"
 PHOTO_TYPES = "image/jpeg,image/png,image/webp,image/gif"
-
-
-@contextmanager
-def saved_upload(upload) -> Iterator[Path]:
-    """The uploaded file in a temporary folder of its own, under the name the person chose (messages name the file
-    they know); removed afterwards."""
-    folder = tempfile.mkdtemp(prefix="shopdesk-logistics-")
-    name = Path((upload.name or "").replace("\\", "/")).name.strip().lstrip(".") or "upload"
-    path = Path(folder) / name[-120:]
-    try:
-        with path.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        yield path
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-class DataFileField(forms.FileField):
-    """An xlsx or CSV upload of at most 50 MB (the content is checked by the reader, not the name)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": UPLOAD_TYPES}))
-        super().__init__(**kwargs)
-
-    def clean(self, data, initial=None):
-        upload = super().clean(data, initial)
-        if upload and upload.size > UPLOAD_LIMIT:
-            raise forms.ValidationError(_("The file is larger than 50 MB."))
-        return upload
 
 
 class TrackingImportForm(forms.Form):

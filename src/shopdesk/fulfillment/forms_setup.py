@@ -4,50 +4,16 @@ the path-based import services."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shopdesk.fulfillment.models import ShopShipping
+from shopdesk.fulfillment.uploads import DataFileField
 
 SHIPPING_FIELDS = ["sender_name", "sender_phone", "sender_address", "notice_template", "stall_hours"]
-UPLOAD_LIMIT = 20 * 1024 * 1024
-UPLOAD_TYPES = ".xlsx,.csv,.txt"
 _SEPARATORS = str.maketrans({"、": ",", "，": ",", ";": ",", "；": ",", "\n": ","})
-
-
-@contextmanager
-def saved_upload(upload) -> Iterator[Path]:
-    """The uploaded file kept in a temporary folder of its own under the name the person chose (messages name the
-    file they know), removed afterwards."""
-    folder = tempfile.mkdtemp(prefix="shopdesk-upload-")
-    name = Path((upload.name or "").replace("\\", "/")).name.strip().lstrip(".") or "upload"
-    path = Path(folder) / name[-120:]
-    try:
-        with path.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        yield path
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-class UploadField(forms.FileField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": UPLOAD_TYPES}))
-        super().__init__(**kwargs)
-
-    def clean(self, data, initial=None):
-        upload = super().clean(data, initial)
-        if upload and upload.size > UPLOAD_LIMIT:
-            raise forms.ValidationError(_("The file is larger than 20 MB."))
-        return upload
 
 
 def split_services(text: str) -> list[str]:
@@ -99,7 +65,7 @@ class ListPoolForm(forms.Form):
     numbers = forms.CharField(label=_("Waybill numbers"), required=False,
                               widget=forms.Textarea(attrs={"rows": 5}),
                               help_text=_("One per line, as the outlet sent them."))
-    file = UploadField(label=_("Or a file"), required=False,
+    file = DataFileField(label=_("Or a file"), required=False,
                        help_text=_("xlsx or CSV with a column 运单号."))
 
     def clean(self):
@@ -121,7 +87,7 @@ class AreaForm(forms.Form):
 
 
 class CoverageImportForm(forms.Form):
-    file = UploadField(label=_("File"), help_text=_("xlsx or CSV with the columns 省份, 城市 (optional), 区县 "
+    file = DataFileField(label=_("File"), help_text=_("xlsx or CSV with the columns 省份, 城市 (optional), 区县 "
                                                     "(optional)."))
 
 
@@ -140,7 +106,7 @@ class ShippingForm(forms.ModelForm):
 
 class WaybillImportForm(forms.Form):
     shop = forms.ModelChoiceField(label=_("Shop"), queryset=None)
-    file = UploadField(label=_("File"), help_text=_("xlsx or CSV with the columns 订单号, 运单号 and 快递公司 "
+    file = DataFileField(label=_("File"), help_text=_("xlsx or CSV with the columns 订单号, 运单号 and 快递公司 "
                                                     "(optional: the order's carrier)."))
 
     def __init__(self, *args, shops, **kwargs):

@@ -58,7 +58,7 @@ pages stays linear.
 
 `pick_rows` and `sku_totals` turn order lines into the walk; they sort with a natural key (A-2 before A-10).
 
-Speed and size (bench/fulfilment_print.py, 1,000 orders on a 2-core machine): labels about 1.2 s, dispatch notes
+Speed and size (bench/_fulfilment_print.py, 1,000 orders on a 2-core machine): labels about 1.2 s, dispatch notes
 about 3 s, a pick list of 370 stops about 0.4 s. Labels are drawn straight on one canvas; barcode bars are written
 as one path of literal `re` operators per barcode. Page streams are Flate-compressed (files 3-4x smaller for about
 the same time) and written without ReportLab's ASCII85 layer, whose pure Python encoder cost a third of a dispatch
@@ -103,7 +103,7 @@ LABEL_SIZE = (100 * mm, 180 * mm)
 DISPATCH_NOTE_SIZE = A4
 PICK_LIST_SIZE = A4
 NO_LOCATION = "未指定库位"
-PAGE_COMPRESSION = 1  # Flate: files 3-4x smaller for about the same time (measured, bench/fulfilment_print.py)
+PAGE_COMPRESSION = 1  # Flate: files 3-4x smaller for about the same time (measured, bench/_fulfilment_print.py)
 
 
 # --- inputs ----------------------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from shopdesk.fulfillment.models import (
     WaybillPool,
 )
 from shopdesk.inventory.models import Lot, Warehouse
+from shopdesk.orders import selectors as order_selectors
 from shopdesk.orders.models import Order, OrderLine, OrderNote, ShopOrderRules, Status, UnreachableArea
 
 # --- warehouse: batches, picking, checking, shipping ------------------------------------------------------------------
@@ -382,10 +383,9 @@ def _plan_day(now: datetime) -> tuple[datetime, datetime]:
 
 def _due_today_q(shop_ids: list[int]) -> tuple[Q, datetime | None]:
     """Orders that must leave today: paid before their shop's end of the day shift (the shop's order rule, 17:30 by
-    default: orders.views_work.shift_ends, one query), or marked ship-today (当天补发). Also the earliest end."""
-    from shopdesk.orders.views_work import shift_ends
+    default: orders.selectors.shift_ends, one query), or marked ship-today (当天补发). Also the earliest end."""
 
-    ends = shift_ends(shop_ids)
+    ends = order_selectors.shift_ends(shop_ids)
     by_end: dict[datetime, list[int]] = {}
     for shop_id in shop_ids:
         by_end.setdefault(ends[shop_id], []).append(shop_id)
@@ -401,8 +401,6 @@ def dispatch_plan(user) -> dict:
     customer service to the warehouse); what must leave today (paid before the shop's day-shift end, or ship-today,
     not shipped yet) per stage, and how many of them cannot ship today (orders.selectors.cannot_ship_today: the
     buyer must be told); shipped today per carrier."""
-    from shopdesk.orders import selectors as order_selectors
-
     now = clock.now()
     start, end = _plan_day(now)
     shop_ids = list(shops_visible_to(user).order_by().values_list("pk", flat=True))

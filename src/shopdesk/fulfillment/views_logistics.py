@@ -34,9 +34,9 @@ from shopdesk.fulfillment.forms_logistics import (
     MissingItemForm,
     RejectClaimForm,
     TrackingImportForm,
-    saved_upload,
 )
 from shopdesk.fulfillment.models import LogisticsException, MissingItemClaim
+from shopdesk.fulfillment.uploads import saved_upload
 from shopdesk.orders.models import OrderLine, Status
 from shopdesk.orders.selectors import orders_visible_to
 from shopdesk.orders.views_work import elapsed

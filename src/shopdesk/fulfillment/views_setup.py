@@ -35,10 +35,10 @@ from shopdesk.fulfillment.forms_setup import (
     RangePoolForm,
     ShippingForm,
     WaybillImportForm,
-    saved_upload,
     split_services,
 )
 from shopdesk.fulfillment.models import Carrier, PriceRule, WaybillPool
+from shopdesk.fulfillment.uploads import saved_upload
 from shopdesk.orders.models import UnreachableArea
 from shopdesk.web.forms import add_service_error
 from shopdesk.web.tables import Column, Tab, Table

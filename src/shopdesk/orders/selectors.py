@@ -86,6 +86,17 @@ def shift_end(shop_id: int | None = None, day=None) -> datetime:
     return timezone.make_aware(datetime.combine(day, end))
 
 
+def shift_ends(shop_ids) -> dict[int | None, datetime]:
+    """Today's end of the day shift per shop (the shop's rule or the default 17:30); key None: the default."""
+    ends = {None: shift_end()}
+    rules = dict(ShopOrderRules.objects.filter(shop_id__in=list(shop_ids)).values_list("shop_id", "day_shift_ends"))
+    day = clock.today()
+    for shop_id in shop_ids:
+        end = rules.get(shop_id)
+        ends[shop_id] = timezone.make_aware(datetime.combine(day, end)) if end else ends[None]
+    return ends
+
+
 def cannot_ship_today(user):
     """Paid orders still held today (exception, hold or waiting for a person) that the buyer must be told about
     before the day shift ends (003:544)."""

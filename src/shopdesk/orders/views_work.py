@@ -35,7 +35,7 @@ from shopdesk.core import clock
 from shopdesk.core.errors import ServiceError
 from shopdesk.orders import risk, selectors, services
 from shopdesk.orders.forms_work import FORMATS, AreaForm, ImportForm, RulesForm
-from shopdesk.orders.models import ChangeRequest, ImportRun, OrderNote, OrderTask, ShopOrderRules, UnreachableArea
+from shopdesk.orders.models import ChangeRequest, ImportRun, OrderNote, OrderTask, UnreachableArea
 from shopdesk.orders.verification import ACCEPTABLE_BY_HAND, ACTIONS, REASONS
 from shopdesk.staff.roles import APPROVE_OVER_LIMIT, role_name
 from shopdesk.web.forms import add_service_error
@@ -68,17 +68,6 @@ def elapsed(since: datetime | None, now: datetime | None = None) -> str:
     if hours:
         return gettext("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": mins}
     return gettext("%(minutes)d min") % {"minutes": mins}
-
-
-def shift_ends(shop_ids) -> dict[int | None, datetime]:
-    """Today's end of the day shift per shop (the shop's rule or the default 17:30); key None: the default."""
-    ends = {None: selectors.shift_end()}
-    rules = dict(ShopOrderRules.objects.filter(shop_id__in=list(shop_ids)).values_list("shop_id", "day_shift_ends"))
-    day = clock.today()
-    for shop_id in shop_ids:
-        end = rules.get(shop_id)
-        ends[shop_id] = timezone.make_aware(datetime.combine(day, end)) if end else ends[None]
-    return ends
 
 
 def _is_htmx(request) -> bool:
@@ -415,7 +404,7 @@ def _cannot_ship_cells(row) -> None:
 @permission_required(services.VIEW, raise_exception=True)
 def cannot_ship(request):
     queryset = selectors.cannot_ship_today(request.user).annotate(told=told_today()).prefetch_related("lines")
-    ends = shift_ends(set(queryset.order_by().values_list("shop_id", flat=True).distinct()))
+    ends = selectors.shift_ends(set(queryset.order_by().values_list("shop_id", flat=True).distinct()))
     shift_end = min((end for shop_id, end in ends.items() if shop_id is not None), default=ends[None])
     table = Table(
         request, queryset,

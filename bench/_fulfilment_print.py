@@ -10,7 +10,7 @@ other:
 Reported: seconds and pages of each, pages_per_second (all pages / all seconds) and the size of each PDF in bytes.
 Building the synthetic data is not timed; ReportLab's first import and font registration happen before the clock.
 
-`python bench/fulfilment_print.py [N]` prints the report as JSON. Nothing heavy is imported at the top: the printing
+`python bench/_fulfilment_print.py [N]` prints the report as JSON. Nothing heavy is imported at the top: the printing
 module (and ReportLab) is imported by run().
 """
 

@@ -10,9 +10,9 @@ The database is a fresh temporary SQLite file (a data dir of its own), or a fres
 server of `database_url` and dropped at the end. The set-up child migrates it and creates the carrier and the pool
 (a numeric range, or an imported list with `kind="list"`).
 
-`python bench/fulfilment_pool.py` runs both kinds on SQLite (and on PostgreSQL with `--database-url` or
-DATABASE_URL) and prints JSON; `shopdesk bench fulfilment_pool --rows N` runs the range pool with N numbers per
-worker. `run()` returns {"workers", "numbers", "seconds", "numbers_per_second", "duplicates", ...}.
+`python bench/_fulfilment_pool.py` runs both kinds on SQLite (and on PostgreSQL with `--database-url` or
+DATABASE_URL) and prints JSON; `shopdesk bench fulfilment` runs it as one of its parts (8 workers x 250 numbers,
+range and list). `run()` returns {"workers", "numbers", "seconds", "numbers_per_second", "duplicates", ...}.
 """
 
 from __future__ import annotations
@@ -111,13 +111,13 @@ def _verify(env: dict, pool_id: int, queue) -> None:
 
 def _targets():
     """The module whose functions the spawned children run: this one when it is importable by its name (a script
-    run), else the same file imported as `fulfilment_pool` from bench/ (`shopdesk bench` loads it under another
+    run), else the same file imported as `_fulfilment_pool` from bench/ (`shopdesk bench` loads it under another
     name, which a spawned child could not import)."""
-    if __name__ in ("__main__", "__mp_main__", "fulfilment_pool"):
+    if __name__ in ("__main__", "__mp_main__", "_fulfilment_pool"):
         return sys.modules[__name__]
     if str(HERE) not in sys.path:
         sys.path.append(str(HERE))  # last: the bench modules shadow nothing
-    return importlib.import_module("fulfilment_pool")
+    return importlib.import_module("_fulfilment_pool")
 
 
 def _collect(queue, procs: list, timeout: float) -> list:

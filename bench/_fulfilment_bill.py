@@ -12,7 +12,7 @@ because tracing slows Python down severalfold). The aim: 100,000 lines in a few 
 the shipment index plus the set of billed tracking numbers plus the findings (about 330 bytes per shipment: 33 MB
 at 100,000, 8 MB at 25,000), not the bill's lines.
 
-`python bench/fulfilment_bill.py [N]` prints the report as JSON; `shopdesk bench fulfilment_bill --rows N` runs it
+`python bench/_fulfilment_bill.py [N]` prints the report as JSON; `shopdesk bench fulfilment` runs it (with `--rows N`)
 too.
 """
 
@@ -150,7 +150,7 @@ def run(n: int = DEFAULT_N, workdir: Path | None = None, *, rows: int | None = N
 
 def _main(argv: list[str]) -> int:
     if argv and not argv[0].isdigit():
-        print("usage: python bench/fulfilment_bill.py [N]", file=sys.stderr)
+        print("usage: python bench/_fulfilment_bill.py [N]", file=sys.stderr)
         return 2
     # Only what the messages need: the project's settings would create a data dir.
     from django.conf import settings
