@@ -34,6 +34,8 @@ from zoneinfo import ZoneInfo
 HERE = Path(__file__).resolve().parent
 BILL_ROWS = 100_000
 PRINT_ORDERS = 1_000
+POOL_WORKERS = 8
+POOL_PER_WORKER = 250
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
@@ -108,14 +110,18 @@ def _bill_through_service(n: int) -> dict:
 
 
 def run(rows: int | None = None) -> dict:
+    """`rows` (small, for tests) shrinks every part: the bill to `rows` lines, the print run to 10 x rows orders and
+    each pool worker to `rows` numbers."""
     n = rows or BILL_ROWS
-    report: dict = {"print": _module("_fulfilment_print").run(PRINT_ORDERS)}
+    orders = min(PRINT_ORDERS, 10 * rows) if rows else PRINT_ORDERS
+    per_worker = min(POOL_PER_WORKER, rows) if rows else POOL_PER_WORKER
+    report: dict = {"print": _module("_fulfilment_print").run(orders)}
     report["print"].pop("pdf_bytes", None)
     pool = _module("_fulfilment_pool")
-    report["pool"] = [pool.run(8, 250, None, kind=kind) for kind in ("range", "list")]
+    report["pool"] = [pool.run(POOL_WORKERS, per_worker, None, kind=kind) for kind in ("range", "list")]
     url = pool._postgres_url()
     if url:
-        report["pool"] += [pool.run(8, 250, url, kind=kind) for kind in ("range", "list")]
+        report["pool"] += [pool.run(POOL_WORKERS, per_worker, url, kind=kind) for kind in ("range", "list")]
     report["bill_pure"] = _module("_fulfilment_bill").run(n)
     report["bill_service"] = _bill_through_service(n)
     return report

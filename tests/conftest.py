@@ -36,10 +36,13 @@ def make_user(db):
 
 
 @pytest.fixture
-def english():
-    """Run the test in English (the default language is Chinese), for assertions on exact English messages."""
+def english(settings):
+    """Run the test in English (the default language is Chinese), for assertions on exact English messages: the
+    test's own code and the pages and API answers of its requests (the default language of requests without the
+    language cookie)."""
     from django.utils import translation
 
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 

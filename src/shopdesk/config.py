@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 
@@ -32,9 +33,9 @@ def ensure_data_dir(path: Path) -> Path:
     try:
         for sub in ("", "media", "exports", "logs", "backups", "static"):
             (path / sub).mkdir(parents=True, exist_ok=True)
-        probe = path / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
+        # A probe of its own: processes starting together (web workers) must not remove each other's.
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+            pass
     except OSError as exc:
         raise ConfigError(f"data dir {path} is not writable: {exc.strerror or exc}") from exc
     return path

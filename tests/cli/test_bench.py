@@ -20,7 +20,12 @@ def test_bench_all_runs_and_reports_ratios(tmp_path):
     assert result.returncode == 0, result.stderr
     blocks = result.stdout.split("== ")[1:]
     reports = {b.split("\n", 1)[0]: json.loads(b.split("\n", 1)[1]) for b in blocks}
-    assert set(reports) == {"audit", "lists", "inventory", "orders"}
+    assert set(reports) == {"audit", "lists", "inventory", "orders", "fulfilment"}
+    shipping = reports["fulfilment"]
+    assert shipping["print"]["labels_pages"] == shipping["print"]["orders"] == 300
+    assert all(p["duplicates"] == p["missing"] == p["errors"] == 0 and p["numbers"] == 8 * 30
+               for p in shipping["pool"]), shipping["pool"]
+    assert shipping["bill_service"]["counts_ok"] and shipping["bill_service"]["bill_lines"] == 30
     assert reports["audit"]["ratio_vs_baseline"] > 0
     pages = reports["lists"]["pages"]
     assert all(p["queries_grown"] == p["queries_baseline"] for p in pages.values()), pages

@@ -70,7 +70,7 @@ def test_push_permissions(parcel, api_for):
     assert not TrackingEvent.objects.exists()
 
 
-def test_tracking_file_upload(parcel, api_for):
+def test_tracking_file_upload(parcel, api_for, english):
     out = io.StringIO()
     csv.writer(out).writerows([["运单号", "时间", "描述"], [parcel.tracking_no, "2026-11-23 10:00:00", "已揽收"]])
     upload = SimpleUploadedFile("t.csv", out.getvalue().encode("utf-8"), "text/csv")

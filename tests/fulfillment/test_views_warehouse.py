@@ -141,7 +141,7 @@ def test_whole_flow_through_the_pages_with_two_people(zto, verified_order, stock
     sheet = checker_client.get(response["Location"]).content.decode()
     assert handover.parcel_count == 2 and 'data-parcels>2<' in sheet
     assert one.tracking_no in sheet and two.platform_order_no in sheet and "王师傅" in sheet
-    assert "交接人" in sheet and "快递员" in sheet and "0.850" in sheet
+    assert "Handed over by" in sheet and "Courier" in sheet and "0.850" in sheet
     assert "No parcel waits for the courier." in checker_client.get(reverse("fulfillment:ship")).content.decode()
 
 

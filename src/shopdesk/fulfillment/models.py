@@ -288,7 +288,7 @@ class BuyerNotice(models.Model):
     """A message to the buyer (shipping notice): recorded as due until a conversation channel sends it."""
 
     class State(models.TextChoices):
-        DUE = "due", _("Due")
+        DUE = "due", _("To send")
         SENT = "sent", _("Sent")
 
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="notices")
