@@ -69,6 +69,7 @@ router.register("fulfilment/exceptions", fulfilment_logistics_api.LogisticsExcep
 router.register("fulfilment/missing-items", fulfilment_logistics_api.MissingItemViewSet,
                 basename="fulfilment-missing-item")
 router.register("fulfilment/bills", fulfilment_logistics_api.BillViewSet, basename="fulfilment-bill")
+router.register("fulfilment/notices", fulfilment_logistics_api.BuyerNoticeViewSet, basename="fulfilment-notice")
 
 staff_patterns = ([
     path("", staff_views.staff_list, name="list"),

@@ -27,7 +27,14 @@ from rest_framework.response import Response
 from shopdesk.core import masking
 from shopdesk.core.drf import Pagination, RequirePerms, error_body
 from shopdesk.fulfillment import reconcile, selectors, services
-from shopdesk.fulfillment.models import BillFinding, Carrier, CourierBill, LogisticsException, MissingItemClaim
+from shopdesk.fulfillment.models import (
+    BillFinding,
+    BuyerNotice,
+    Carrier,
+    CourierBill,
+    LogisticsException,
+    MissingItemClaim,
+)
 from shopdesk.fulfillment.tracking_files import STATUSES, event_from_json
 from shopdesk.fulfillment.uploads import UploadFile, saved_upload
 from shopdesk.orders.selectors import orders_visible_to
@@ -196,6 +203,58 @@ class LogisticsExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         services.close_exception(actor=request.user, exception=self.get_object(),
                                  resolution=s.validated_data["resolution"])
         return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
+
+
+class BuyerNoticeSerializer(serializers.ModelSerializer):
+    order_id = serializers.IntegerField(read_only=True)
+    order_no = serializers.CharField(source="order.platform_order_no", read_only=True)
+    shop = serializers.CharField(source="order.shop.code", read_only=True)
+    buyer_platform_id = serializers.CharField(source="order.buyer_platform_id", read_only=True)
+    carrier = serializers.CharField(source="shipment.carrier", default="", read_only=True)
+    tracking_no = serializers.CharField(source="shipment.tracking_no", default="", read_only=True)
+
+    class Meta:
+        model = BuyerNotice
+        fields = ["id", "order_id", "order_no", "shop", "buyer_platform_id", "carrier", "tracking_no", "text",
+                  "state", "created_at", "sent_at"]
+
+
+class NoticesSentInput(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
+
+
+class NoticesSentResult(serializers.Serializer):
+    marked = serializers.IntegerField()
+
+
+class BuyerNoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Shipping notices of the caller's shops (filter: state due|sent). `sent` marks notices sent once customer
+    service has told the buyers (fulfillment.change_buyernotice)."""
+
+    serializer_class = BuyerNoticeSerializer
+    permission_classes = [RequirePerms]
+    required_perms = {"list": ["fulfillment.view_buyernotice"], "retrieve": ["fulfillment.view_buyernotice"],
+                      "sent": [services.NOTICES]}
+    queryset = BuyerNotice.objects.none()
+
+    def get_queryset(self):
+        qs = selectors.buyer_notices(self.request.user).order_by("state", "created_at", "id")
+        if self.request.query_params.get("state"):
+            qs = qs.filter(state=self.request.query_params["state"])
+        return qs
+
+    @extend_schema(parameters=[OpenApiParameter("state", str, enum=BuyerNotice.State.values)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=NoticesSentInput, responses=NoticesSentResult)
+    @action(detail=False, methods=["post"])
+    def sent(self, request):
+        s = NoticesSentInput(data=request.data)
+        s.is_valid(raise_exception=True)
+        marked = services.mark_notices_sent(actor=request.user,
+                                            notices=self.get_queryset().filter(pk__in=s.validated_data["ids"]))
+        return Response({"marked": marked})
 
 
 # --- missing items --------------------------------------------------------------------------------------------------

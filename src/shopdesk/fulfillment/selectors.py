@@ -447,6 +447,14 @@ def dispatch_plan(user) -> dict:
 
 
 
+def buyer_notices(user):
+    """Shipping notices of the person's shops, the due ones first (oldest first)."""
+    from shopdesk.fulfillment.models import BuyerNotice
+
+    return (BuyerNotice.objects.filter(order__shop__in=shops_visible_to(user))
+            .select_related("order", "order__shop", "shipment"))
+
+
 # --- logistics: tracking, exceptions, missing items, courier bills ---------------------------------------------------
 
 

@@ -49,6 +49,7 @@ PRICES = "fulfillment.change_pricerule"
 POOLS = "fulfillment.change_waybillpool"
 ADD_POOL = "fulfillment.add_waybillpool"
 SHIPPING = "fulfillment.change_shopshipping"
+NOTICES = "fulfillment.change_buyernotice"
 BATCH_LIMIT = 1000
 _CARRIER_FIELDS = ["name", "code", "services", "is_universal", "is_active", "sort"]
 _PRICE_FIELDS = ["province", "first_weight_kg", "first_fee", "extra_unit_kg", "extra_fee"]
@@ -760,6 +761,24 @@ def pick_scan(*, actor, batch: PrintBatch, code: str) -> PickScanResult:
                        obj=batch, grant=grant, reason="" if result.ok else result.message,
                        changes={"code": {"before": None, "after": code[:60]}})
     return result
+
+
+@transaction.atomic
+def mark_notices_sent(*, actor, notices: Iterable[BuyerNotice]) -> int:
+    """Customer service sent these shipping notices to the buyers (in the platform's chat, until the conversation
+    channel sends them itself): due → sent, one audit row each. Notices already sent are skipped."""
+    grant = _authorize(actor, NOTICES)
+    rows = list(BuyerNotice.objects.select_for_update(of=("self",)).select_related("order__shop")
+                .filter(pk__in=[n.pk for n in notices], state=BuyerNotice.State.DUE))
+    for notice in rows:
+        check_shop_access(actor, notice.order.shop)
+    BuyerNotice.objects.filter(pk__in=[n.pk for n in rows]).update(state=BuyerNotice.State.SENT, sent_at=clock.now())
+    audit.record_events([audit.event_values(
+        "fulfillment.notice_sent", actor=actor, grant=grant, obj_repr=notice.order.platform_order_no,
+        object_type="fulfillment.buyernotice", object_id=notice.pk,
+        changes={"state": {"before": BuyerNotice.State.DUE.value, "after": BuyerNotice.State.SENT.value}})
+        for notice in rows])
+    return len(rows)
 
 
 # --- set-up: coverage import, waybill-number import ------------------------------------------------------------------

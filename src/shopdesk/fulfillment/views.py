@@ -139,8 +139,8 @@ def batch_new(request):
                         batch.order_count) % {"batch": batch.number, "n": batch.order_count})
                     if result.without_number:
                         messages.warning(request, gettext(
-                            "No waybill number for %(n)d orders (their carrier has no numbers left): %(nos)s. "
-                            "Enter their numbers from the batch page.") % {
+                            "No waybill number for %(n)d orders (their carrier has no number pool, or it is used up): "
+                            "%(nos)s. Enter their numbers from the batch page.") % {
                             "n": len(result.without_number), "nos": "、".join(result.without_number[:20])})
                     return redirect("fulfillment:batch", pk=batch.pk)
     page = Paginator(queue.prefetch_related("lines"), QUEUE_PAGE).get_page(request.GET.get("page"))

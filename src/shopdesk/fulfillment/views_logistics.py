@@ -411,3 +411,57 @@ def bill_reconcile(request, pk):
         messages.success(request, gettext("The %(carrier)s bill of %(month)s is marked reconciled.") % {
             "carrier": bill.carrier.name, "month": bill.month})
     return redirect("fulfillment:bill", pk=bill.pk)
+
+
+# --- shipping notices -------------------------------------------------------------------------------------------------
+
+
+NOTICE_ROW = "fulfillment/logistics/rows/notice.html"
+
+
+@permission_required("fulfillment.view_buyernotice", raise_exception=True)
+def notices(request):
+    """The shipping notices customer service still has to send (发货后一定告知, 003), and those already sent."""
+    from shopdesk.fulfillment.models import BuyerNotice
+    from shopdesk.web.tables import BatchAction
+
+    can_send = request.user.has_perm(services.NOTICES)
+    table = Table(
+        request, selectors.buyer_notices(request.user),
+        columns=[Column("order", _("Order number"), "order__platform_order_no"),
+                 Column("shop", _("Shop"), "order__shop__code"), Column("buyer", _("Buyer account")),
+                 Column("text", _("Notice")), Column("created", _("Shipped"), "created_at"), Column("action", "")],
+        tabs=[Tab("due", _("To send"), Q(state=BuyerNotice.State.DUE)),
+              Tab("sent", _("Sent"), Q(state=BuyerNotice.State.SENT))],
+        row_template=NOTICE_ROW, default_sort="created_at", empty_text=_("No shipping notices."),
+        batch_actions=[BatchAction("sent", _("Mark sent"), reverse("fulfillment:notices_sent"))] if can_send else [],
+    )
+    return render(request, "fulfillment/logistics/notices.html", {"table": table, "can_send": can_send})
+
+
+@permission_required(services.NOTICES, raise_exception=True)
+@require_POST
+def notices_sent(request):
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    done = services.mark_notices_sent(actor=request.user,
+                                      notices=selectors.buyer_notices(request.user).filter(pk__in=ids))
+    if done:
+        messages.success(request, ngettext("%(n)d notice marked sent.", "%(n)d notices marked sent.", done)
+                         % {"n": done})
+    else:
+        messages.error(request, gettext("Choose at least one notice to send."))
+    return redirect("fulfillment:notices")
+
+
+@permission_required(services.NOTICES, raise_exception=True)
+@require_POST
+def notice_sent(request, pk):
+    notice = get_object_or_404(selectors.buyer_notices(request.user), pk=pk)
+    services.mark_notices_sent(actor=request.user, notices=[notice])
+    notice.refresh_from_db()
+    if _is_htmx(request):
+        return render(request, NOTICE_ROW, {
+            "row": notice, "row_notice": gettext("Marked sent."), "can_send": True,
+            "table": SimpleNamespace(batch_actions=[True])})
+    messages.success(request, gettext("Marked sent."))
+    return redirect("fulfillment:notices")

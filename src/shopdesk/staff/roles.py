@@ -68,6 +68,7 @@ _CARRIER_SETUP = ["fulfillment.add_carrier", "fulfillment.change_carrier", "fulf
                   "orders.view_unreachablearea", "orders.add_unreachablearea", "orders.delete_unreachablearea"]
 _PARCEL_CS = [*_PARCELS_VIEW, "fulfillment.change_logisticsexception", "fulfillment.add_missingitemclaim"]
 _RESHIP = ["fulfillment.change_missingitemclaim"]
+_NOTICES = ["fulfillment.view_buyernotice", "fulfillment.change_buyernotice"]
 _BILLS = ["fulfillment.view_carrier", "fulfillment.view_pricerule", "fulfillment.view_courierbill",
           "fulfillment.add_courierbill", "fulfillment.change_courierbill"]
 
@@ -102,7 +103,7 @@ _role(
      VIEW_ALL_SHOPS, *_CATALOG_VIEW, *_CATALOG_EDIT, *_CATALOG_PHOTOS, *_CATALOG_PRICES, *_CATALOG_MASTER,
      *_WAREHOUSES, *_STOCK_HEALTH, *_STOCK_THRESHOLDS, *_STOCKTAKE, APPROVE_STOCKTAKE, *_RECEIVING, *_TRANSFERS,
      *_STOCK_REPORTS, *_PERIOD_CLOSE, *_PURCHASING, *_WAREHOUSE_SETUP, *_ORDERS_WORK, *_ORDER_TASKS, *_ORDER_FULFIL,
-     *_ORDER_RULES, *_WAREHOUSE_WORK, *_CARRIER_SETUP, *_PARCEL_CS, *_RESHIP, *_BILLS],
+     *_ORDER_RULES, *_WAREHOUSE_WORK, *_CARRIER_SETUP, *_PARCEL_CS, *_RESHIP, *_BILLS, *_NOTICES],
     max_discount_percent=Decimal("30"), max_shipping_fee_change=Decimal("100"),
 )
 _role(
@@ -128,7 +129,7 @@ _role(
     "cs_presales", _("Pre-sales customer service"),
     [_("Answer inquiries and guide purchases"), _("Bargain within your authority"),
      _("Verify the order details with the buyer"), _("Note special requests on the order")],
-    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK, *_ORDERS_WORK, *_PARCELS_VIEW],
+    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK, *_ORDERS_WORK, *_PARCELS_VIEW, *_NOTICES],
     max_discount_percent=Decimal("5"), max_shipping_fee_change=Decimal("10"),
     tags=frozenset({"cs"}),
 )
@@ -136,7 +137,7 @@ _role(
     "cs_aftersales", _("After-sales customer service"),
     [_("Answer tracking questions"), _("Handle returns, exchanges and refunds"), _("Handle complaints"),
      _("Follow up negative reviews within 48 hours"), _("Make care visits")],
-    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK, *_ORDERS_WORK, *_ORDER_TASKS, *_PARCEL_CS],
+    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK, *_ORDERS_WORK, *_ORDER_TASKS, *_PARCEL_CS, *_NOTICES],
     max_discount_percent=Decimal("5"), max_shipping_fee_change=Decimal("10"),
     tags=frozenset({"cs"}),
 )
@@ -145,7 +146,7 @@ _role(
     [_("Keep the duty roster"), _("Check refunds and disputes in progress every day"),
      _("Prepare the monthly reward/penalty score sheet before payroll"), _("Train the agents")],
     [*_SEE_STAFF, *_SHOPS, UNMASK_PERSONAL_DATA, "core.view_auditevent", "staff.view_standin", *_CATALOG_VIEW,
-     *_STOCK, *_ORDERS_WORK, *_ORDER_TASKS, *_ORDER_RULES, *_PARCEL_CS, *_RESHIP],
+     *_STOCK, *_ORDERS_WORK, *_ORDER_TASKS, *_ORDER_RULES, *_PARCEL_CS, *_RESHIP, *_NOTICES],
     max_discount_percent=Decimal("10"), max_shipping_fee_change=Decimal("20"),
     tags=frozenset({"cs"}),
 )

@@ -46,6 +46,7 @@ NAV: list[NavItem] = [
     NavItem(_("Logistics"), _("Logistics exceptions"), "fulfillment:exceptions",
             ("fulfillment.view_logisticsexception",)),
     NavItem(_("Logistics"), _("Missing items"), "fulfillment:missing_items", ("fulfillment.view_missingitemclaim",)),
+    NavItem(_("Logistics"), _("Shipping notices"), "fulfillment:notices", ("fulfillment.view_buyernotice",)),
     NavItem(_("Logistics"), _("Tracking import"), "fulfillment:tracking_import", ("fulfillment.add_trackingevent",)),
     NavItem(_("Logistics"), _("Courier bills"), "fulfillment:bills", ("fulfillment.view_courierbill",)),
     NavItem(_("Catalog"), _("Products"), "catalog:products", ("catalog.view_product",)),
