@@ -165,3 +165,16 @@ def test_reship_order_is_linked_free_and_ships_today(verified_order, manager):
     assert reship.reship_of == order and reship.ship_today and reship.paid_amount == 0
     assert reship.status == Status.VERIFIED and reship.lines.get().reservation.state == "active"
     assert reship.platform_order_no == f"{order.platform_order_no}-BF1"
+
+
+def test_order_page_says_when_the_universal_carrier_replaced_the_default(verified_order, client_for, shop, english):
+    from django.urls import reverse
+
+    UnreachableArea.objects.create(carrier="中通快递", province="西藏自治区")
+    far = verified_order(province="西藏自治区", city="拉萨市", district="城关区")
+    near = verified_order()
+    assert far.carrier == "E邮宝"
+    cs = client_for("cs_presales", shops=[shop])
+    page = cs.get(reverse("orders:detail", args=[far.pk])).content.decode()
+    assert "default carrier 中通快递 does not reach this district" in page
+    assert "does not reach this district" not in cs.get(reverse("orders:detail", args=[near.pk])).content.decode()

@@ -144,5 +144,16 @@ def rules_for(shop) -> ShopOrderRules:
     return ShopOrderRules.objects.filter(shop=shop).first() or ShopOrderRules(shop=shop)
 
 
+def carrier_fallback(order: Order) -> str:
+    """The shop's default carrier when it does not reach the order's district and the universal carrier took its
+    place (003: E邮宝 reaches everywhere), so the page can say so; "" otherwise."""
+    from shopdesk.orders.verification import UNIVERSAL_CARRIER
+
+    if order.chosen_carrier or order.carrier != UNIVERSAL_CARRIER:
+        return ""
+    default = rules_for(order.shop).default_carrier
+    return default if default and default != UNIVERSAL_CARRIER else ""
+
+
 def unreachable_areas():
     return UnreachableArea.objects.all()

@@ -307,6 +307,7 @@ def _render_detail(request, order: Order, *, clear: bool):
         "timeline": _timeline(order), "attention": _attention(order), "actions": actions,
         "mergeable": list(selectors.mergeable_with(order).order_by("ordered_at", "id")) if actions["merge"] else [],
         "note_form": forms.NoteForm() if actions["note"] else None,
+        "carrier_fallback": selectors.carrier_fallback(order),
     })
 
 
