@@ -114,21 +114,29 @@ def test_ship_consumes_oldest_lot_and_records_buyer_notice(zto, verified_order, 
     assert notice.state == "due" and "中通快递" in notice.text and "ZT7300000001" in notice.text
 
 
-@pytest.mark.parametrize("what", ["shipped", "held", "unchecked"])
-def test_scan_to_ship_refuses_with_reason(what, zto, verified_order, picker, checker, manager):
+@pytest.mark.parametrize("what", ["shipped", "cancelled", "held", "unchecked"])
+def test_scan_to_ship_refuses_with_reason(what, zto, verified_order, picker, checker, manager, english):
     order = verified_order()
     services.create_batch(actor=picker, orders=[order])
     if what != "unchecked":
         _through_check(order, picker, checker)
     if what == "shipped":
         services.scan_to_ship(actor=checker, code="ZT7300000001")
-    elif what == "held":  # the buyer cancels a packed order: it waits for the parcel's recall
+    elif what == "cancelled":  # the buyer cancels a packed order: cancelled, the parcel must be recalled
         order_services.cancel_order(actor=manager, order=order, reason="买家不要了")
         order.refresh_from_db()
-        assert order.on_hold
+        assert order.status == Status.CANCELLED
+    elif what == "held":  # a new address after packing: the parcel waits for its recall
+        order_services.change_address(actor=manager, order=order, buyer_name="张三", mobile="13900139000",
+                                      landline="", province="浙江省", city="杭州市", district="滨江区",
+                                      address_detail="江南大道2号", postcode="310051")
+        order.refresh_from_db()
+        assert order.on_hold  # back to review, held until the parcel is recalled
     with pytest.raises((Conflict, ServiceError)) as err:
         services.scan_to_ship(actor=checker, code="ZT7300000001")
     assert err.value.code == "stop_parcel"
+    words = {"shipped": "Already shipped", "cancelled": "cancelled", "held": "on hold", "unchecked": "not passed"}
+    assert words[what] in str(err.value)
     assert Shipment.objects.filter(state="shipped").count() == (1 if what == "shipped" else 0)
 
 
