@@ -36,13 +36,10 @@ def make_user(db):
 
 
 @pytest.fixture
-def english(settings):
-    """Run the test in English (the default language is Chinese), for assertions on exact English messages: the
-    test's own code and the pages and API answers of its requests (the default language of requests without the
-    language cookie)."""
+def english():
+    """Run the test in English (the default language is Chinese), for assertions on exact English messages."""
     from django.utils import translation
 
-    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 

@@ -9,6 +9,17 @@ from shopdesk.orders.models import Status
 
 
 @pytest.fixture
+def english(settings):
+    """English for the test's own code and for the pages and API answers of its requests (their default language
+    when no language cookie is set): the fulfilment tests read exact English messages from both."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def zto(db):
     carrier = services.save_carrier(actor=None, name="中通快递", code="zto", services=["标准快递"])
     services.create_range_pool(actor=None, carrier=carrier, name="11月号段", first=7300000001, last=7300009999,
