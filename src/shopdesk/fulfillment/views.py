@@ -41,6 +41,7 @@ from shopdesk.fulfillment.models import Carrier, PrintBatch, PrintLog
 from shopdesk.orders.models import Status
 from shopdesk.staff.roles import UNMASK_PERSONAL_DATA
 from shopdesk.web.forms import add_service_error
+from shopdesk.web.htmx import is_htmx, posted_ids
 from shopdesk.web.tables import Column, Table
 
 VIEW_BATCH = "fulfillment.view_printbatch"
@@ -53,14 +54,6 @@ DOCUMENTS = {
 }
 PERSONAL_DOCUMENTS = {"dispatch_notes", "labels"}  # they carry the buyer's name, phones and address in clear
 QUEUE_PAGE = 100
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _ids(request, name: str = "ids") -> list[int]:
-    return [int(i) for i in request.POST.getlist(name) if i.isdigit()]
 
 
 def _back(request, default: str) -> str:
@@ -118,7 +111,7 @@ def batch_new(request):
     form = NewBatchForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         by_count = request.POST.get("action") == "first"
-        ids = [] if by_count else _ids(request)
+        ids = [] if by_count else posted_ids(request)
         first = form.cleaned_data["first"] if by_count else None
         if not ids and not first:
             form.add_error(None, gettext("Tick the orders to print, or enter how many of the first orders."))
@@ -257,7 +250,7 @@ def _pick_context(request, batch, *, result=None, error: str = "", flash=None) -
 
 
 def _pick_response(request, batch, **kw):
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "fulfillment/warehouse/partials/pick_board.html", _pick_context(request, batch, **kw))
     if kw.get("error"):
         messages.error(request, kw["error"])
@@ -292,7 +285,7 @@ def pick_scan(request, pk):
 def pick_stop(request, pk):
     """A tap on a stop: its open lines are picked."""
     batch = _batch(request, pk)
-    ids = _ids(request, "lines")
+    ids = posted_ids(request, "lines")
     lines = list(selectors.batch_lines(request.user, batch).filter(pk__in=ids))
     if not lines:
         return _pick_response(request, batch, error=gettext("Nothing left to pick at this stop."))
@@ -380,7 +373,7 @@ def _check_context(request, order, *, result=None, error: str = "", error_code: 
 
 
 def _check_response(request, order, **kw):
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "fulfillment/warehouse/partials/check_board.html", _check_context(request, order, **kw))
     if kw.get("error"):
         messages.error(request, kw["error"])
@@ -414,7 +407,7 @@ def check_scan(request, pk):
         other = selectors.find_order(request.user, code)
         if other is not None and other.pk != order.pk:
             url = reverse("fulfillment:check_order", args=[other.pk])
-            if _is_htmx(request):
+            if is_htmx(request):
                 response = HttpResponse(status=200)
                 response["HX-Redirect"] = url
                 return response
@@ -496,7 +489,7 @@ def ship_scan(request):
                 kw["error"], kw["stop"] = exc.message, exc.code == "stop_parcel"
             except ServiceError as exc:
                 kw["error"] = exc.message
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "fulfillment/warehouse/partials/ship_board.html", _ship_context(request, **kw))
     if kw.get("error"):
         messages.error(request, kw["error"])

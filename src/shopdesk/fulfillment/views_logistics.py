@@ -41,6 +41,7 @@ from shopdesk.orders.models import OrderLine, Status
 from shopdesk.orders.selectors import orders_visible_to
 from shopdesk.orders.views_work import elapsed
 from shopdesk.web.forms import add_service_error
+from shopdesk.web.htmx import is_htmx, posted_ids
 from shopdesk.web.tables import Column, Tab, Table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,10 +50,6 @@ VIEW_CLAIMS = "fulfillment.view_missingitemclaim"
 VIEW_BILLS = "fulfillment.view_courierbill"
 EXCEPTION_ROW = "fulfillment/logistics/rows/exception.html"
 CLAIMABLE = (Status.SHIPPED, Status.DELIVERED)
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _file_error(form, exc: ServiceError) -> None:
@@ -149,7 +146,7 @@ def exception_close(request, pk):
     exception = selectors.logistics_exceptions(request.user).get(pk=pk)
     no = exception.shipment.order.platform_order_no
     notice = gettext("Exception of order %(no)s closed.") % {"no": no}
-    if _is_htmx(request):
+    if is_htmx(request):
         _exception_cells(exception)
         return render(request, EXCEPTION_ROW, {
             "row": exception, "row_error": f"{no}: {error}" if error else "", "row_notice": "" if error else notice,
@@ -442,7 +439,7 @@ def notices(request):
 @permission_required(services.NOTICES, raise_exception=True)
 @require_POST
 def notices_sent(request):
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = posted_ids(request)
     done = services.mark_notices_sent(actor=request.user,
                                       notices=selectors.buyer_notices(request.user).filter(pk__in=ids))
     if done:
@@ -459,7 +456,7 @@ def notice_sent(request, pk):
     notice = get_object_or_404(selectors.buyer_notices(request.user), pk=pk)
     services.mark_notices_sent(actor=request.user, notices=[notice])
     notice.refresh_from_db()
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, NOTICE_ROW, {
             "row": notice, "row_notice": gettext("Marked sent."), "can_send": True,
             "table": SimpleNamespace(batch_actions=[True])})

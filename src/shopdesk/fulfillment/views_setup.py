@@ -41,6 +41,7 @@ from shopdesk.fulfillment.models import Carrier, PriceRule, WaybillPool
 from shopdesk.fulfillment.uploads import saved_upload
 from shopdesk.orders.models import UnreachableArea
 from shopdesk.web.forms import add_service_error
+from shopdesk.web.htmx import is_htmx
 from shopdesk.web.tables import Column, Tab, Table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -226,7 +227,7 @@ def fee(request, pk):
     if form.is_valid():
         amount = selectors.fee(carrier, form.cleaned_data["province"], form.cleaned_data["weight_kg"])
         result = {"fee": amount, "province": form.cleaned_data["province"], "weight": form.cleaned_data["weight_kg"]}
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx(request):
         return render(request, "fulfillment/setup/partials/fee.html", {"fee_form": form, "fee_result": result,
                                                                        "carrier": carrier})
     return _carrier_page(request, carrier, fee_form=form, fee_result=result)

@@ -30,6 +30,7 @@ from shopdesk.inventory.models import (
 )
 from shopdesk.staff.roles import VIEW_COST_PRICE
 from shopdesk.web.forms import add_service_error
+from shopdesk.web.htmx import is_htmx
 from shopdesk.web.tables import Column, Tab, Table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -678,7 +679,7 @@ def _scan_context(request, stocktake, *, result=None, error="", flash=None) -> d
 
 def _scan_response(request, stocktake, **kw):
     context = _scan_context(request, stocktake, **kw)
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         return render(request, "inventory/partials/scan_result.html", context)
     if kw.get("error"):
         messages.error(request, kw["error"])

@@ -28,6 +28,7 @@ from shopdesk.orders.models import ChangeRequest, Order, OrderLine, Source, Stat
 from shopdesk.staff.authz import authority_limits
 from shopdesk.staff.roles import EXPORT_PERSONAL_DATA, UNMASK_PERSONAL_DATA
 from shopdesk.web.forms import add_service_error
+from shopdesk.web.htmx import is_htmx, posted_ids
 from shopdesk.web.tables import BatchAction, Column, Tab, Table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -148,7 +149,7 @@ def order_export(request):
 def order_batch(request):
     """The list's batch actions: verify each selected order (reporting each refusal), or merge them."""
     action = request.POST.get("action")
-    ids = [i for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = posted_ids(request)
     needs = {"verify": VERIFY, "merge": MERGE}.get(action)
     if needs is None or not ids:
         messages.error(request, gettext("Choose an action and at least one row."))
@@ -326,7 +327,7 @@ def order_unmask(request, pk):
         services.unmask_order(actor=request.user, order=order, reason=gettext("order page"))
     except ServiceError as exc:
         raise PermissionDenied(exc.message) from exc
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         return render(request, "orders/partials/unmasked.html", {
             "order": order, "buyer": _buyer(order, True), "notes": _notes(order, True), "can_unmask": True})
     return _render_detail(request, order, clear=True)
@@ -595,7 +596,7 @@ def split(request, pk):
 @require_POST
 def merge(request, pk):
     order = _order(request, pk)
-    ids = [i for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = posted_ids(request)
     others = list(selectors.orders_visible_to(request.user).filter(pk__in=ids).exclude(pk=order.pk))
     try:
         target = services.merge_orders(actor=request.user, orders=[order, *others])

@@ -39,6 +39,7 @@ from shopdesk.orders.models import ChangeRequest, ImportRun, OrderNote, OrderTas
 from shopdesk.orders.verification import ACCEPTABLE_BY_HAND, ACTIONS, REASONS
 from shopdesk.staff.roles import APPROVE_OVER_LIMIT, role_name
 from shopdesk.web.forms import add_service_error
+from shopdesk.web.htmx import is_htmx, posted_ids
 from shopdesk.web.tables import BatchAction, Column, Tab, Table
 
 logger = logging.getLogger(__name__)
@@ -70,14 +71,6 @@ def elapsed(since: datetime | None, now: datetime | None = None) -> str:
     return gettext("%(minutes)d min") % {"minutes": mins}
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _ids(request) -> list[int]:
-    return [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
-
-
 def _decorate(table: Table, fn) -> None:
     """Attach what the row templates show (computed in Python) to the rows of the current page."""
     rows = list(table.rows)
@@ -89,7 +82,7 @@ def _decorate(table: Table, fn) -> None:
 def _row_response(request, *, template: str, row, error: str, notice: str, back: str, batch: bool = False,
                   **extra):
     """An htmx row button gets its row back (with the notice or the refusal); a plain post a message and the page."""
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, template, {"row": row, "row_error": error, "row_notice": "" if error else notice,
                                           "table": SimpleNamespace(batch_actions=[True] if batch else []),
                                           **extra})
@@ -303,7 +296,7 @@ def review_verify(request, pk):
 @permission_required(services.VERIFY, raise_exception=True)
 @require_POST
 def review_verify_batch(request):
-    ids = _ids(request)
+    ids = posted_ids(request)
     if not ids:
         messages.error(request, gettext("Choose at least one order."))
         return redirect("orders:review")
