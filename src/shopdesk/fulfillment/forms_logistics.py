@@ -86,10 +86,11 @@ def _previous_month() -> str:
 
 class BillImportForm(forms.Form):
     carrier = forms.ModelChoiceField(label=_("Carrier"), queryset=Carrier.objects.none())
+    # A real month picker: the browser posts YYYY-MM, the same format the regex checks.
     month = forms.RegexField(label=_("Month"), regex=r"^\d{4}-(0[1-9]|1[0-2])$", max_length=7,
                              help_text=_("YYYY-MM: the parcels shipped in this month (China time) are checked."),
                              error_messages={"invalid": _("Write the month as YYYY-MM, like 2026-11.")},
-                             widget=forms.TextInput(attrs={"placeholder": "2026-11", "inputmode": "numeric"}))
+                             widget=forms.TextInput(attrs={"type": "month"}))
     tolerance = forms.DecimalField(label=_("Tolerance (¥)"), min_value=Decimal("0"), max_digits=8, decimal_places=2,
                                    initial=Decimal("0.50"),
                                    help_text=_("A fee within this much of the price rules counts as matching."))
