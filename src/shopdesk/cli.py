@@ -172,7 +172,7 @@ def cmd_role_list(args) -> int:
     for role in roles_with_counts():
         perms = sorted(f"{p.content_type.app_label}.{p.codename}" for p in role.group.permissions.all())
         print(f"{role.code:<15} {role.name}  (people: {role.members}, max discount {role.max_discount_percent}%, "
-              f"max shipping-fee change ¥{role.max_shipping_fee_change})")
+              f"max shipping-fee change ¥{role.max_shipping_fee_change}, max refund ¥{role.max_refund})")
         for perm in perms:
             print(f"    {perm}")
     return 0

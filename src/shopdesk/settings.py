@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "shopdesk.inventory",
     "shopdesk.orders",
     "shopdesk.fulfillment",
+    "shopdesk.aftersales",
+    "shopdesk.reviews",
     "shopdesk.web",
 ]
 

@@ -96,7 +96,8 @@ class RoleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Role
-        fields = ["code", "name", "max_discount_percent", "max_shipping_fee_change", "members", "permissions"]
+        fields = ["code", "name", "max_discount_percent", "max_shipping_fee_change", "max_refund", "members",
+                  "permissions"]
 
     def get_permissions(self, role) -> list[str]:
         return sorted(f"{p.content_type.app_label}.{p.codename}" for p in role.group.permissions.all())
@@ -106,6 +107,7 @@ class RoleLimitsInput(serializers.Serializer):
     max_discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100,
                                                     required=False)
     max_shipping_fee_change = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
+    max_refund = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
 
 
 class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,

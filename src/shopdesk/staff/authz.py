@@ -121,16 +121,19 @@ class AuthorityLimits:
 
     max_discount_percent: Decimal
     max_shipping_fee_change: Decimal
+    max_refund: Decimal = Decimal("0")
 
 
 def authority_limits(user) -> AuthorityLimits:
     from shopdesk.staff.models import Role
 
     codes = role_codes(user)
-    limits = Role.objects.filter(code__in=codes).values_list("max_discount_percent", "max_shipping_fee_change")
-    discount = max((d for d, _ in limits), default=Decimal("0"))
-    shipping = max((s for _, s in limits), default=Decimal("0"))
-    return AuthorityLimits(discount, shipping)
+    limits = list(Role.objects.filter(code__in=codes).values_list("max_discount_percent", "max_shipping_fee_change",
+                                                                  "max_refund"))
+    discount = max((d for d, _s, _r in limits), default=Decimal("0"))
+    shipping = max((s for _d, s, _r in limits), default=Decimal("0"))
+    refund = max((r for _d, _s, r in limits), default=Decimal("0"))
+    return AuthorityLimits(discount, shipping, refund)
 
 
 def sees_all_shops(user) -> bool:

@@ -66,6 +66,7 @@ class RoleLimitsForm(forms.Form):
     max_discount_percent = forms.DecimalField(label=_("Max discount %"), min_value=0, max_value=100, decimal_places=2)
     max_shipping_fee_change = forms.DecimalField(label=_("Max shipping-fee change (CNY)"), min_value=0,
                                                  decimal_places=2)
+    max_refund = forms.DecimalField(label=_("Max refund (CNY)"), min_value=0, decimal_places=2)
 
 
 class OwnPasswordForm(forms.Form):

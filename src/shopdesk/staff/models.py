@@ -29,6 +29,11 @@ class Role(models.Model):
         validators=[MinValueValidator(0)],
         help_text=_("Largest change to an order's shipping fee this role may make without approval."),
     )
+    max_refund = models.DecimalField(
+        _("max refund (CNY)"), max_digits=10, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+        help_text=_("Largest after-sales refund this role may mark paid without a supervisor's approval."),
+    )
 
     class Meta:
         verbose_name = _("role")

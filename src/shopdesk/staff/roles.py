@@ -72,6 +72,20 @@ _NOTICES = ["fulfillment.view_buyernotice", "fulfillment.change_buyernotice"]
 _BILLS = ["fulfillment.view_carrier", "fulfillment.view_pricerule", "fulfillment.view_courierbill",
           "fulfillment.add_courierbill", "fulfillment.change_courierbill"]
 
+# After-sales and reviews (售后/评价, product.md §2.5-2.6): after-sales CS opens and works cases, complaints and review
+# follow-ups; the supervisor approves refunds beyond an agent's limit and alone sees complaints against a named
+# colleague; the warehouse receives and inspects returns; pre-sales, finance and merchandise read.
+APPROVE_REFUND = "aftersales.approve_refund"
+VIEW_STAFF_COMPLAINTS = "aftersales.view_staff_complaint"
+_CASES_VIEW = ["aftersales.view_case", "aftersales.view_complaint"]
+_CASES_WORK = [*_CASES_VIEW, "aftersales.add_case", "aftersales.change_case", "aftersales.add_complaint",
+               "aftersales.change_complaint"]
+_RETURNS_RECEIVE = ["aftersales.view_case", "aftersales.receive_return"]
+_REVIEWS_VIEW = ["reviews.view_review"]
+_REVIEWS_WORK = [*_REVIEWS_VIEW, "reviews.add_review", "reviews.change_review", "reviews.add_followup",
+                 "reviews.view_reviewsettings", "reviews.change_reviewsettings"]
+APPROVE_COMPENSATION = "reviews.approve_compensation"
+
 
 @dataclass(frozen=True)
 class RoleSpec:
@@ -81,6 +95,7 @@ class RoleSpec:
     permissions: tuple[str, ...]
     max_discount_percent: Decimal = Decimal("0")
     max_shipping_fee_change: Decimal = Decimal("0")
+    max_refund: Decimal = Decimal("0")
     sort: int = 0
     tags: frozenset[str] = field(default_factory=frozenset)
 
@@ -103,15 +118,16 @@ _role(
      VIEW_ALL_SHOPS, *_CATALOG_VIEW, *_CATALOG_EDIT, *_CATALOG_PHOTOS, *_CATALOG_PRICES, *_CATALOG_MASTER,
      *_WAREHOUSES, *_STOCK_HEALTH, *_STOCK_THRESHOLDS, *_STOCKTAKE, APPROVE_STOCKTAKE, *_RECEIVING, *_TRANSFERS,
      *_STOCK_REPORTS, *_PERIOD_CLOSE, *_PURCHASING, *_WAREHOUSE_SETUP, *_ORDERS_WORK, *_ORDER_TASKS, *_ORDER_FULFIL,
-     *_ORDER_RULES, *_WAREHOUSE_WORK, *_CARRIER_SETUP, *_PARCEL_CS, *_RESHIP, *_BILLS, *_NOTICES],
-    max_discount_percent=Decimal("30"), max_shipping_fee_change=Decimal("100"),
+     *_ORDER_RULES, *_WAREHOUSE_WORK, *_CARRIER_SETUP, *_PARCEL_CS, *_RESHIP, *_BILLS, *_NOTICES, *_CASES_WORK,
+     *_RETURNS_RECEIVE, APPROVE_REFUND, VIEW_STAFF_COMPLAINTS, *_REVIEWS_WORK, APPROVE_COMPENSATION],
+    max_discount_percent=Decimal("30"), max_shipping_fee_change=Decimal("100"), max_refund=Decimal("5000"),
 )
 _role(
     "operations", _("Operations / shop manager"),
     [_("Plan campaigns and holiday promotions"), _("Adjust prices by season"), _("Analyse traffic and conversion"),
      _("Write the weekly competitor notes")],
     [*_SHOPS, VIEW_COST_PRICE, "staff.view_role", *_CATALOG_VIEW, *_CATALOG_EDIT, *_CATALOG_PHOTOS,
-     *_CATALOG_PRICES, *_STOCK, *_ORDERS_VIEW],
+     *_CATALOG_PRICES, *_STOCK, *_ORDERS_VIEW, *_REVIEWS_VIEW],
     max_discount_percent=Decimal("10"), max_shipping_fee_change=Decimal("20"),
 )
 _role(
@@ -129,7 +145,8 @@ _role(
     "cs_presales", _("Pre-sales customer service"),
     [_("Answer inquiries and guide purchases"), _("Bargain within your authority"),
      _("Verify the order details with the buyer"), _("Note special requests on the order")],
-    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK, *_ORDERS_WORK, *_PARCELS_VIEW, *_NOTICES],
+    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK, *_ORDERS_WORK, *_PARCELS_VIEW, *_NOTICES, *_CASES_VIEW,
+     *_REVIEWS_VIEW],
     max_discount_percent=Decimal("5"), max_shipping_fee_change=Decimal("10"),
     tags=frozenset({"cs"}),
 )
@@ -137,8 +154,9 @@ _role(
     "cs_aftersales", _("After-sales customer service"),
     [_("Answer tracking questions"), _("Handle returns, exchanges and refunds"), _("Handle complaints"),
      _("Follow up negative reviews within 48 hours"), _("Make care visits")],
-    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK, *_ORDERS_WORK, *_ORDER_TASKS, *_PARCEL_CS, *_NOTICES],
-    max_discount_percent=Decimal("5"), max_shipping_fee_change=Decimal("10"),
+    [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK, *_ORDERS_WORK, *_ORDER_TASKS, *_PARCEL_CS, *_NOTICES,
+     *_CASES_WORK, *_REVIEWS_WORK],
+    max_discount_percent=Decimal("5"), max_shipping_fee_change=Decimal("10"), max_refund=Decimal("300"),
     tags=frozenset({"cs"}),
 )
 _role(
@@ -146,8 +164,9 @@ _role(
     [_("Keep the duty roster"), _("Check refunds and disputes in progress every day"),
      _("Prepare the monthly reward/penalty score sheet before payroll"), _("Train the agents")],
     [*_SEE_STAFF, *_SHOPS, UNMASK_PERSONAL_DATA, "core.view_auditevent", "staff.view_standin", *_CATALOG_VIEW,
-     *_STOCK, *_ORDERS_WORK, *_ORDER_TASKS, *_ORDER_RULES, *_PARCEL_CS, *_RESHIP, *_NOTICES],
-    max_discount_percent=Decimal("10"), max_shipping_fee_change=Decimal("20"),
+     *_STOCK, *_ORDERS_WORK, *_ORDER_TASKS, *_ORDER_RULES, *_PARCEL_CS, *_RESHIP, *_NOTICES, *_CASES_WORK,
+     APPROVE_REFUND, VIEW_STAFF_COMPLAINTS, *_REVIEWS_WORK, APPROVE_COMPENSATION],
+    max_discount_percent=Decimal("10"), max_shipping_fee_change=Decimal("20"), max_refund=Decimal("2000"),
     tags=frozenset({"cs"}),
 )
 _role(
@@ -156,7 +175,7 @@ _role(
      _("Enter distributor orders"), _("Reconcile courier fees monthly")],
     [*_SHOPS, VIEW_COST_PRICE, *_CATALOG_VIEW, *_CATALOG_EDIT, *_CATALOG_PHOTOS, *_CATALOG_PRICES,
      *_CATALOG_MASTER, *_WAREHOUSES, *_STOCK_HEALTH, *_STOCK_THRESHOLDS, *_STOCKTAKE, *_ORDERS_VIEW,
-     "orders.add_order", "orders.import_order", *_BILLS],
+     "orders.add_order", "orders.import_order", *_BILLS, *_REVIEWS_VIEW],
 )
 _role(
     "warehouse", _("Warehouse and logistics"),
@@ -165,13 +184,13 @@ _role(
     # Stock health too: the keeper reports none, low, overstock and slow-moving stock (000:493).
     [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_WAREHOUSES, *_RECEIVING, *_STOCKTAKE, *_TRANSFERS,
      *_STOCK_REPORTS, *_STOCK_HEALTH, *_ORDERS_VIEW, *_ORDER_TASKS, *_ORDER_FULFIL, *_WAREHOUSE_WORK,
-     *_CARRIER_SETUP, *_RESHIP],
+     *_CARRIER_SETUP, *_RESHIP, *_RETURNS_RECEIVE],
 )
 _role(
     "finance", _("Finance"),
     [_("Track distributor receivables"), _("Reconcile funds weekly"), _("Check courier bills")],
     [*_SHOPS, VIEW_COST_PRICE, "core.view_auditevent", *_WAREHOUSES, *_STOCK_REPORTS, *_PERIOD_CLOSE,
-     *_ORDERS_VIEW, *_BILLS],
+     *_ORDERS_VIEW, *_BILLS, *_CASES_VIEW],
 )
 _role(
     "trade_sales", _("Foreign-trade sales"),

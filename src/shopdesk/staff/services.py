@@ -54,7 +54,7 @@ def sync_roles(using: str = "default") -> None:
             role, created = Role.objects.using(using).get_or_create(
                 code=spec.code,
                 defaults={"group": group, "max_discount_percent": spec.max_discount_percent,
-                          "max_shipping_fee_change": spec.max_shipping_fee_change},
+                          "max_shipping_fee_change": spec.max_shipping_fee_change, "max_refund": spec.max_refund},
             )
             group.permissions.set([perms[p] for p in spec.permissions])
 
@@ -268,15 +268,17 @@ def revoke_stand_in(*, actor, stand_in: StandIn, reason: str = "") -> StandIn:
 
 @transaction.atomic
 def update_role_limits(*, actor, role: Role, max_discount_percent: Decimal | None = None,
-                       max_shipping_fee_change: Decimal | None = None) -> Role:
+                       max_shipping_fee_change: Decimal | None = None, max_refund: Decimal | None = None) -> Role:
     """Set a role's authority limits (权限范围内议价/修改运费, 004:60)."""
     grant = _authorize(actor, "staff.change_role")
-    fields = ["max_discount_percent", "max_shipping_fee_change"]
+    fields = ["max_discount_percent", "max_shipping_fee_change", "max_refund"]
     before = audit.snapshot(role, fields)
     if max_discount_percent is not None:
         role.max_discount_percent = Decimal(max_discount_percent)
     if max_shipping_fee_change is not None:
         role.max_shipping_fee_change = Decimal(max_shipping_fee_change)
+    if max_refund is not None:
+        role.max_refund = Decimal(max_refund)
     try:
         role.full_clean()
     except ValidationError as exc:

@@ -216,7 +216,8 @@ def role_list(request):
 def role_edit(request, code):
     role = get_object_or_404(Role, code=code)
     form = RoleLimitsForm(request.POST or None, initial={
-        "max_discount_percent": role.max_discount_percent, "max_shipping_fee_change": role.max_shipping_fee_change})
+        "max_discount_percent": role.max_discount_percent, "max_shipping_fee_change": role.max_shipping_fee_change,
+        "max_refund": role.max_refund})
     if request.method == "POST" and form.is_valid():
         try:
             services.update_role_limits(actor=request.user, role=role, **form.cleaned_data)
@@ -228,7 +229,8 @@ def role_edit(request, code):
     return render(request, "web/form_page.html", {
         "form": form, "title": _("Authority limits of %(role)s") % {"role": role.name},
         "intro": _("Within these limits the role bargains and changes shipping fees itself (权限范围内议价、修改运费, "
-                   "004:60); beyond them the request goes to the manager for approval."),
+                   "004:60) and marks after-sales refunds paid; beyond them the request goes to a supervisor or the "
+                   "manager for approval."),
         "cancel_url": reverse("staff:roles"),
     })
 
