@@ -1425,7 +1425,7 @@ def report_disputed(*, actor, shipment: Shipment, note: str):
     return exception
 
 
-def _photo_kind(photo) -> str:
+def photo_kind(photo) -> str:
     """The image type of an uploaded photo, checked by its first bytes and its size; ServiceError otherwise."""
     from shopdesk.catalog.images import sniff_image_type
 
@@ -1491,7 +1491,7 @@ def report_missing_item(*, actor, order: Order, lines: dict, photo, note: str = 
     if not photo:
         raise ServiceError(gettext("Attach the buyer's photo of the dispatch note."), code="photo_required",
                            fields={"photo": [gettext("Required.")]})
-    kind = _photo_kind(photo)
+    kind = photo_kind(photo)
     claim = MissingItemClaim(order=order, lines=wanted, note=(note or "").strip()[:500], reported_by=_user(actor))
     claim.photo.save(f"{uuid.uuid4().hex}.{EXTENSIONS[kind]}", photo, save=False)
     stored = claim.photo.name
