@@ -19,6 +19,7 @@ from shopdesk.fulfillment import api_logistics as fulfilment_logistics_api
 from shopdesk.fulfillment import api_setup as fulfilment_setup_api
 from shopdesk.inventory import api as inventory_api
 from shopdesk.orders import api as orders_api
+from shopdesk.reviews import api as reviews_api
 from shopdesk.staff import api as staff_api
 from shopdesk.staff import views as staff_views
 from shopdesk.web import views as web_views
@@ -70,6 +71,7 @@ router.register("fulfilment/missing-items", fulfilment_logistics_api.MissingItem
                 basename="fulfilment-missing-item")
 router.register("fulfilment/bills", fulfilment_logistics_api.BillViewSet, basename="fulfilment-bill")
 router.register("fulfilment/notices", fulfilment_logistics_api.BuyerNoticeViewSet, basename="fulfilment-notice")
+router.register("reviews", reviews_api.ReviewViewSet, basename="review")
 
 staff_patterns = ([
     path("", staff_views.staff_list, name="list"),
@@ -105,6 +107,7 @@ urlpatterns = [
     path("catalog/", include("shopdesk.catalog.urls")),
     path("orders/", include("shopdesk.orders.urls")),
     path("fulfilment/", include("shopdesk.fulfillment.urls")),
+    path("reviews/", include("shopdesk.reviews.urls")),
     path("api/v1/me/", core_api.me, name="api-me"),
     path("api/v1/catalog/import/", catalog_api.ImportView.as_view(), name="api-catalog-import"),
     path("api/v1/catalog/export/", catalog_api.ExportView.as_view(), name="api-catalog-export"),

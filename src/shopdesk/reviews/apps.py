@@ -6,3 +6,8 @@ class ReviewsConfig(AppConfig):
     name = "shopdesk.reviews"
     label = "reviews"
     verbose_name = _("Reviews")
+
+    def ready(self):
+        from shopdesk.reviews.workbench import register_review_tiles
+
+        register_review_tiles()
