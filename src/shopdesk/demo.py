@@ -73,6 +73,7 @@ class DemoResult:
 
 
 def load_demo() -> DemoResult:
+    from shopdesk.aftersales.demo import load_aftersales_demo
     from shopdesk.catalog.demo import load_catalog_demo
     from shopdesk.fulfillment.demo_setup import load_carrier_demo
     from shopdesk.inventory.demo import load_inventory_demo
@@ -87,6 +88,7 @@ def load_demo() -> DemoResult:
         created |= load_inventory_demo()  # warehouses, receipts in lots, stock, a transfer, a stocktake
         created |= load_carrier_demo()  # carriers (中通 the default), a 中通 number range and price list, blind spots
         created |= load_orders_demo()  # a day's orders in every state, exceptions, a risk cluster, approvals
+        created |= load_aftersales_demo()  # delivered orders of the past weeks with cases and complaints
     return DemoResult(created=created)
 
 

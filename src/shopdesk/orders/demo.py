@@ -35,39 +35,40 @@ def _user(username):
     return get_user_model().objects.filter(username=username).first()
 
 
-def load_orders_demo() -> bool:
-    if Order.objects.exists() or not Listing.objects.exists():
-        return False
-    rng = random.Random(20261122)  # noqa: S311 (demo data, not secrets)
-    now = clock.now()
-    shops = {s.code: s for s in Shop.objects.all()}
-    listings = {code: list(Listing.objects.filter(shop=shop, status="listed").select_related("sku__product")
-                           .order_by("id")) for code, shop in shops.items()}
-    cs, cs2, keeper = _user("chenjing"), _user("hemei"), _user("zhoujie")
-    UnreachableArea.objects.get_or_create(carrier="中通快递", province="新疆维吾尔自治区", city="", district="")
+class DemoOrders:
+    """Makes demo orders through the services: random buyers and places, lines from the shop's listings."""
 
-    serial = [0]
+    def __init__(self, seed: int, *, prefix_day: int = 20261122000):
+        self.rng = random.Random(seed)  # noqa: S311 (demo data, not secrets)
+        self.now = clock.now()
+        self.shops = {s.code: s for s in Shop.objects.all()}
+        self.listings = {code: list(Listing.objects.filter(shop=shop, status="listed").select_related("sku__product")
+                                    .order_by("id")) for code, shop in self.shops.items()}
+        self.prefix_day = prefix_day
+        self.serial = 0
 
-    def make(shop_code, *, status="paid", hours_ago=3.0, lines=1, message="", cod=False, buyer=None, mobile=None,
-             place=None, street=None, quantity=1, code=None, paid_after=timedelta(minutes=6), price=None):
-        shop = shops.get(shop_code)
-        if shop is None or not listings.get(shop_code):
+    def make(self, shop_code, *, status="paid", hours_ago=3.0, lines=1, message="", cod=False, buyer=None,
+             mobile=None, place=None, street=None, quantity=1, code=None, paid_after=timedelta(minutes=6),
+             price=None):
+        rng = self.rng
+        shop = self.shops.get(shop_code)
+        if shop is None or not self.listings.get(shop_code):
             return None
-        serial[0] += 1
-        n = serial[0]
+        self.serial += 1
+        n = self.serial
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
         province, city, district = place or rng.choice(PLACES[:-1])
-        picked = rng.sample(listings[shop_code], k=min(lines, len(listings[shop_code])))
+        picked = rng.sample(self.listings[shop_code], k=min(lines, len(self.listings[shop_code])))
         line_records = []
         for i, listing in enumerate(picked):
             unit = price if price is not None else (listing.channel_price or listing.sku.price or Decimal("59.00"))
             line_records.append(LineRecord(i + 2, code or listing.channel_sku_code, listing.sku.product.name, "",
                                            quantity, Decimal(unit)))
         goods = sum((ln.unit_price * ln.quantity for ln in line_records), Decimal("0"))
-        ordered_at = now - timedelta(hours=hours_ago)
+        ordered_at = self.now - timedelta(hours=hours_ago)
         prefix = {"jd-store": "3012", "own-site": "SD"}.get(shop_code, "5552")
         record = OrderRecord(
-            line_no=2, platform_order_no=f"{prefix}{20261122000 + n:014d}", status=status, platform_status="",
+            line_no=2, platform_order_no=f"{prefix}{self.prefix_day + n:014d}", status=status, platform_status="",
             buyer_platform_id=buyer or f"tb{rng.randint(10**8, 10**9 - 1)}", buyer_name=name,
             mobile=mobile or f"1{rng.choice('3578')}{rng.randint(10**8, 10**9 - 1)}", province=province, city=city,
             district=district, address_detail=f"{street or rng.choice(STREETS)}{rng.randint(1, 999)}号",
@@ -76,6 +77,29 @@ def load_orders_demo() -> bool:
             paid_at=ordered_at + paid_after if status != "unpaid" else None, buyer_message=message, is_cod=cod,
             lines=line_records)
         return services.create_order(actor=None, shop=shop, record=record, source="import")
+
+    def delivered(self, shop_code, days_ago: int, *, keeper=None, **kw):
+        """An order of `days_ago` days before today, through the warehouse, signed for `days_ago` days ago; None
+        when the automatic review holds it (the demo then skips it)."""
+        order = self.make(shop_code, hours_ago=24 * (days_ago + 3), **kw)
+        if order is None or order.status != "verified":
+            return None
+        order = services.mark_printed(actor=keeper, order=order, batch="B-HISTORY")
+        order = services.mark_picked(actor=keeper, order=order)
+        order = services.mark_packed(actor=keeper, order=order)
+        order = services.ship_order(actor=keeper, order=order, carrier=order.carrier or "中通快递",
+                                    tracking_no=f"7{self.rng.randint(10**10, 10**11 - 1)}")
+        return services.mark_delivered(actor=None, order=order,
+                                       delivered_at=self.now - timedelta(days=days_ago, hours=2))
+
+
+def load_orders_demo() -> bool:
+    if Order.objects.exists() or not Listing.objects.exists():
+        return False
+    factory = DemoOrders(20261122)
+    rng, make = factory.rng, factory.make
+    cs, cs2, keeper = _user("chenjing"), _user("hemei"), _user("zhoujie")
+    UnreachableArea.objects.get_or_create(carrier="中通快递", province="新疆维吾尔自治区", city="", district="")
 
     # Unpaid orders to remind (催付), one already reminded.
     for hours in (0.5, 2, 5, 20):
