@@ -212,6 +212,10 @@ SPECTACULAR_SETTINGS = {
         "OrderChangeRequestStateEnum": "shopdesk.orders.models.ChangeRequest.State",
         "OrderTaskStateEnum": "shopdesk.orders.models.OrderTask.State",
         "LogisticsExceptionKindEnum": "shopdesk.fulfillment.models.LogisticsException.Kind",
+        "AftersalesTypeEnum": "shopdesk.aftersales.models.Case.Kind",
+        "AftersalesReasonEnum": "shopdesk.aftersales.models.Case.Reason",
+        "AftersalesCaseStateEnum": "shopdesk.aftersales.models.Case.State",
+        "ReturnShippingEnum": "shopdesk.aftersales.models.Case.ReturnShipping",
     },
 }
 

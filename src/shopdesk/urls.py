@@ -9,6 +9,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from shopdesk.aftersales import api as aftersales_api
 from shopdesk.catalog import api as catalog_api
 from shopdesk.channels import api as channels_api
 from shopdesk.channels import views as channels_views
@@ -71,6 +72,11 @@ router.register("fulfilment/missing-items", fulfilment_logistics_api.MissingItem
                 basename="fulfilment-missing-item")
 router.register("fulfilment/bills", fulfilment_logistics_api.BillViewSet, basename="fulfilment-bill")
 router.register("fulfilment/notices", fulfilment_logistics_api.BuyerNoticeViewSet, basename="fulfilment-notice")
+router.register("aftersales/policy-check", aftersales_api.PolicyCheckViewSet, basename="aftersales-policy-check")
+router.register("aftersales/cases", aftersales_api.CaseViewSet, basename="aftersales-case")
+router.register("aftersales/complaints", aftersales_api.ComplaintViewSet, basename="aftersales-complaint")
+router.register("aftersales/returns-register", aftersales_api.ReturnsRegisterViewSet,
+                basename="aftersales-returns-register")
 router.register("reviews", reviews_api.ReviewViewSet, basename="review")
 
 staff_patterns = ([
