@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from shopdesk.channels.selectors import shops_visible_to
@@ -153,7 +153,8 @@ def weekly_report(user, year: int, week: int, *, shop=None) -> dict:
     labels = dict(Review.Category.choices)
     by_reason = [{"category": row["category"], "label": labels.get(row["category"], "未分类"), "count": row["n"]}
                  for row in bad.values("category").annotate(n=Count("id")).order_by("-n", "category")]
-    product = Coalesce(NullIf("sku__code", ""), NullIf("item_title", ""), NullIf("order_line__title", ""))
+    blank = Value("")
+    product = Coalesce(NullIf("item_title", blank), NullIf("order_line__title", blank), NullIf("sku__code", blank))
     by_product = [{"product": row["product"] or "—", "count": row["n"], "negative": row["negative"]}
                   for row in bad.annotate(product=product).values("product")
                   .annotate(n=Count("id"), negative=Count("id", filter=Q(rating=R.NEGATIVE)))

@@ -371,8 +371,10 @@ def _read_review_file(path, problems: list) -> list[_Row]:
         try:
             posted_at = datetime_of(cells["posted_at"], labels["posted_at"], line, required=True)
         except CellError as exc:
-            prefix = f"{labels['posted_at']}: "
-            problems.append(RowProblem(line, labels["posted_at"], exc.reason.removeprefix(prefix)))
+            reason = exc.reason
+            for prefix in (f"{labels['posted_at']}: ", f"{labels['posted_at']}："):  # the column is named already
+                reason = reason.removeprefix(prefix)
+            problems.append(RowProblem(line, labels["posted_at"], reason))
         if posted_at is not None and posted_at > now:
             problems.append(RowProblem(line, labels["posted_at"], gettext("%(v)s is in the future")
                                        % {"v": cells["posted_at"]}))
@@ -504,9 +506,9 @@ def review_template_xlsx() -> bytes:
     sheet.append(["评价ID", "订单编号", "商品名称", "商家编码", "评价等级", "评价内容", "评价时间", "原因分类",
                   "买家昵称"])
     sheet.append(["R2026112500001", "5552026112200001", "真皮斜挎包 黑色", "CH-0001", "差评", "颜色和图片差太多",
-                  "2026-11-25 10:00:00", "色差", "tb_buyer01"])
+                  "2026-11-20 10:00:00", "色差", "tb_buyer01"])
     sheet.append(["R2026112500002", "5552026112200002", "帆布托特包", "CH-0002", "好评", "很好看，物流也快",
-                  "2026-11-25 11:30:00", "", "tb_buyer02"])
+                  "2026-11-20 11:30:00", "", "tb_buyer02"])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for column, width in zip("ABCDEFGHI", (20, 22, 24, 14, 10, 40, 20, 10, 16), strict=True):

@@ -72,7 +72,7 @@ def review_list(request):
         row.badge = selectors.badge(row, now)
     table.page.object_list = rows
     return render(request, "reviews/list.html", {
-        "table": table, "block": review_block(), "can_add": request.user.has_perm(services.ADD),
+        "table": table, "reviews_block": review_block(), "can_add": request.user.has_perm(services.ADD),
         "can_settings": request.user.has_perm(services.SETTINGS)})
 
 
@@ -89,7 +89,7 @@ def _detail_context(request, review: Review, **forms) -> dict:
         "can_compensate": user.has_perm(services.APPROVE_COMPENSATION),
         "can_thank": review.rating == Review.Rating.POSITIVE and user.has_perm(services.CHANGE),
         "deadline": services.open_follow_up_deadline(review) if review.needs_follow_up else None,
-        "block": review_block(),
+        "reviews_block": review_block(),
     }
 
 
