@@ -53,6 +53,8 @@ def case_url(case, step=""):
     ({"request_type": "return", "reason": "quality", "days_since_receipt": 3, "return_shipping": "freight_collect"},
      False, None, ["shop_fault_quality", "freight_collect_refused"]),
     ({"request_type": "refund_only", "reason": "no_reason"}, False, None, ["no_reason_days_unknown"]),
+    ({"request_type": "return", "reason": "wrong_item", "days_since_receipt": 0, "return_shipping": ""}, True, "shop",
+     ["shop_fault_wrong_item"]),
     ({"request_type": "return", "reason": "no_reason", "days_since_receipt": None, "item_condition": ["worn"]},
      False, None, ["no_reason_days_unknown", "no_reason_condition"]),
     ({"request_type": "reship", "reason": "missing_item", "days_since_receipt": 1, "item_flags": [],
@@ -66,7 +68,7 @@ def test_policy_check_contract(api_for, body, allowed, payer, codes):
     assert (answer["allowed"], answer["return_shipping_paid_by"], answer["rule_codes"]) == (allowed, payer, codes)
     expected = policy.decide(policy.request_of(
         body["request_type"], body["reason"], body.get("days_since_receipt"), body.get("item_flags", ()),
-        body.get("item_condition", ()), body.get("return_shipping")))
+        body.get("item_condition", ()), body.get("return_shipping") or None))
     assert answer == expected.as_dict()
     assert ("可以受理" if allowed else "不予受理") in answer["explanation"]
 

@@ -67,7 +67,7 @@ class PolicyCheckInput(serializers.Serializer):
         help_text="worn 已穿戴, washed 已洗涤, tags_incomplete 吊牌不全, stained 有污渍, damaged 人为损坏, "
                   "altered 已修改")
     return_shipping = serializers.ChoiceField(choices=policy.RETURN_SHIPPING, required=False, allow_null=True,
-                                              default=None,
+                                              allow_blank=True, default=None,
                                               help_text="How the buyer sends the parcel back: prepaid or "
                                                         "freight_collect (到付, always refused).")
 
