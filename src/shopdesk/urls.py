@@ -113,6 +113,7 @@ urlpatterns = [
     path("catalog/", include("shopdesk.catalog.urls")),
     path("orders/", include("shopdesk.orders.urls")),
     path("fulfilment/", include("shopdesk.fulfillment.urls")),
+    path("aftersales/", include("shopdesk.aftersales.urls")),
     path("reviews/", include("shopdesk.reviews.urls")),
     path("api/v1/me/", core_api.me, name="api-me"),
     path("api/v1/catalog/import/", catalog_api.ImportView.as_view(), name="api-catalog-import"),

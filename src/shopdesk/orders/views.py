@@ -270,6 +270,8 @@ def _actions(user, order: Order, case: flows.ChangeCase, units: int) -> dict:
         "pay": can_change and status in flows.TRANSITIONS["pay"][0] and order.source in (Source.MANUAL, Source.API),
         "remind": can_change and status == S.UNPAID,
         "after_sales": can_change and status in flows.TRANSITIONS["after_sales"][0],
+        "open_case": user.has_perm("aftersales.add_case") and status in (S.SHIPPED, S.DELIVERED, S.COMPLETED,
+                                                                         S.AFTER_SALES),
         "change": can_change and case.allowed,
         "note": can_change,
         "cancel": user.has_perm(CANCEL) and status in flows.TRANSITIONS["cancel"][0],
