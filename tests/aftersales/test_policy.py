@@ -1,5 +1,5 @@
-"""The return policy engine, table-driven: every rule alone and the combinations the documents spell out (003 after-sales
-part, 002 ❾). Each row: request → allowed, who pays the return shipping, the rule codes in order."""
+"""The return policy engine, table-driven: every rule alone and the combinations the documents spell out (003
+after-sales part, 002 ❾). Each row: request → allowed, who pays the return shipping, the rule codes in order."""
 
 from __future__ import annotations
 
