@@ -78,6 +78,7 @@ def load_demo() -> DemoResult:
     from shopdesk.fulfillment.demo_setup import load_carrier_demo
     from shopdesk.inventory.demo import load_inventory_demo
     from shopdesk.orders.demo import load_orders_demo
+    from shopdesk.reviews.demo import load_reviews_demo
 
     created = False
     with transaction.atomic():
@@ -88,6 +89,7 @@ def load_demo() -> DemoResult:
         created |= load_inventory_demo()  # warehouses, receipts in lots, stock, a transfer, a stocktake
         created |= load_carrier_demo()  # carriers (中通 the default), a 中通 number range and price list, blind spots
         created |= load_orders_demo()  # a day's orders in every state, exceptions, a risk cluster, approvals
+        created |= load_reviews_demo()  # reviews of every age: each queue of the review workbench has some
         created |= load_aftersales_demo()  # delivered orders of the past weeks with cases and complaints
     return DemoResult(created=created)
 

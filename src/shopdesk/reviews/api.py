@@ -28,6 +28,7 @@ from shopdesk.reviews import selectors, services
 from shopdesk.reviews.models import FollowUp, Review
 
 CHINA = ZoneInfo("Asia/Shanghai")
+OUTCOMES = [(value, label) for value, label in Review.Outcome.choices if value]  # the schema's ReviewOutcomeEnum
 
 
 def china_time(**kwargs):
@@ -62,6 +63,7 @@ class ReviewSerializer(serializers.ModelSerializer):
     compensation_approved_by = serializers.CharField(source="compensation_approved_by.username", default=None,
                                                      read_only=True)
     owner = serializers.CharField(source="owner.username", default=None, read_only=True)
+    outcome = serializers.CharField(read_only=True, help_text="'' (none yet), modified, compensated or explained")
     done = serializers.BooleanField(read_only=True)
     badge = serializers.SerializerMethodField(help_text="overdue, due_soon, explanation_due, waiting, open, done or "
                                                         "'' (positive)")
@@ -90,11 +92,11 @@ class ReviewDetailSerializer(ReviewSerializer):
 class ReviewInput(serializers.Serializer):
     shop = serializers.CharField(help_text="The shop's code.")
     platform_review_id = serializers.CharField(max_length=80)
-    rating = serializers.ChoiceField(choices=Review.Rating.values)
+    rating = serializers.ChoiceField(choices=Review.Rating.choices)
     posted_at = serializers.DateTimeField(default_timezone=CHINA, help_text="ISO 8601; without an offset it is "
                                                                             "China time.")
     text = serializers.CharField(required=False, allow_blank=True, default="")
-    category = serializers.ChoiceField(choices=Review.Category.values, required=False, allow_blank=True, default="")
+    category = serializers.ChoiceField(choices=Review.Category.choices, required=False, allow_blank=True, default="")
     platform_order_no = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
                                               help_text="Linked to the order when it is in ShopDesk.")
     item_title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -102,8 +104,8 @@ class ReviewInput(serializers.Serializer):
 
 
 class FollowUpInput(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=FollowUp.Channel.values)
-    result = serializers.ChoiceField(choices=FollowUp.Result.values)
+    channel = serializers.ChoiceField(choices=FollowUp.Channel.choices)
+    result = serializers.ChoiceField(choices=FollowUp.Result.choices)
     promised_at = serializers.DateTimeField(default_timezone=CHINA, required=False, allow_null=True, default=None)
     next_contact_at = serializers.DateTimeField(default_timezone=CHINA, required=False, allow_null=True,
                                                 default=None)
@@ -111,7 +113,7 @@ class FollowUpInput(serializers.Serializer):
 
 
 class OutcomeInput(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=["modified", "compensated", "explained"])
+    outcome = serializers.ChoiceField(choices=OUTCOMES)
     compensation = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True,
                                             default=None, help_text="For compensated: the amount offered, above 0.")
     explanation = serializers.CharField(required=False, allow_blank=True, default="",
