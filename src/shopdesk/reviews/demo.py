@@ -44,8 +44,14 @@ def seed_reviews(shop, orders) -> int:
     orders = [o for o in orders if o.shop_id == shop.pk]
     if not orders or Review.objects.filter(shop=shop).exists():
         return 0
-    agent = _user("yangli")  # after-sales customer service
+    from shopdesk.channels.selectors import shops_visible_to
+
     supervisor = _user("zhaomin")
+    agent = _user("yangli")  # after-sales customer service, where the shop is hers; else the supervisor
+    if agent is not None and not shops_visible_to(agent).filter(pk=shop.pk).exists():
+        agent = supervisor
+    if supervisor is not None and not shops_visible_to(supervisor).filter(pk=shop.pk).exists():
+        agent = supervisor = None  # the system
     now = clock.now()
     made = 0
     for i, (rating, age, category, text, then) in enumerate(PLAN):
