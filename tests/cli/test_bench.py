@@ -20,7 +20,11 @@ def test_bench_all_runs_and_reports_ratios(tmp_path):
     assert result.returncode == 0, result.stderr
     blocks = result.stdout.split("== ")[1:]
     reports = {b.split("\n", 1)[0]: json.loads(b.split("\n", 1)[1]) for b in blocks}
-    assert set(reports) == {"audit", "lists", "inventory", "orders", "fulfilment"}
+    assert set(reports) == {"audit", "lists", "inventory", "orders", "fulfilment", "aftersales"}
+    decide = reports["aftersales"]["decide"]
+    assert decide["requests"] == 300 and decide["decisions_per_second"] > 0 and decide["rule_codes_seen"] > 5
+    reviews = reports["aftersales"]["reviews"]
+    assert reviews["reviews"] == 3000 and reviews["queries_per_page"] == 1 and reviews["uses_queue_indexes"]
     shipping = reports["fulfilment"]
     assert shipping["print"]["labels_pages"] == shipping["print"]["orders"] == 300
     assert all(p["duplicates"] == p["missing"] == p["errors"] == 0 and p["numbers"] == 8 * 30

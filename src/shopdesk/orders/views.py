@@ -269,9 +269,11 @@ def _actions(user, order: Order, case: flows.ChangeCase, units: int) -> dict:
         "recheck": can_change and status in selectors.WAITING and order.has_exception,
         "pay": can_change and status in flows.TRANSITIONS["pay"][0] and order.source in (Source.MANUAL, Source.API),
         "remind": can_change and status == S.UNPAID,
-        "after_sales": can_change and status in flows.TRANSITIONS["after_sales"][0],
+        # Who may open a real case (with the policy decision) does that; the bare status move is for the others.
         "open_case": user.has_perm("aftersales.add_case") and status in (S.SHIPPED, S.DELIVERED, S.COMPLETED,
                                                                          S.AFTER_SALES),
+        "after_sales": can_change and status in flows.TRANSITIONS["after_sales"][0]
+        and not user.has_perm("aftersales.add_case"),
         "change": can_change and case.allowed,
         "note": can_change,
         "cancel": user.has_perm(CANCEL) and status in flows.TRANSITIONS["cancel"][0],
@@ -401,8 +403,7 @@ def _change_page(request, order: Order, form, title, *, case=None, notes=(), ref
         "case_title": CASE_TITLES.get(case.code, "") if case else "", "case_notes": list(notes),
         "refused": refused, "intro": intro, "submit_label": submit_label, "danger": danger,
         "cancel_url": _detail(order), "buyer": _buyer(order, False),
-        "after_sales_url": reverse("orders:after_sales", args=[order.pk])
-        if refused and order.status in flows.TRANSITIONS["after_sales"][0] and request.user.has_perm(CHANGE) else "",
+        "after_sales_url": _after_sales_url(request.user, order) if refused else "",
         **extra,
     })
 
@@ -608,3 +609,14 @@ def merge(request, pk):
     messages.success(request, gettext("%(n)d orders merged into %(no)s.") % {
         "n": len(others) + 1, "no": target.platform_order_no})
     return redirect(_detail(target))
+
+
+def _after_sales_url(user, order) -> str:
+    """Where a change refused because the order has shipped sends the person: the after-sales case form (with the
+    policy decision) for those who open cases, else the bare move into after-sales."""
+    if user.has_perm("aftersales.add_case") and order.status in (S.SHIPPED, S.DELIVERED, S.COMPLETED,
+                                                                  S.AFTER_SALES):
+        return reverse("aftersales:case_new", args=[order.pk])
+    if order.status in flows.TRANSITIONS["after_sales"][0] and user.has_perm(CHANGE):
+        return reverse("orders:after_sales", args=[order.pk])
+    return ""
