@@ -17,6 +17,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from shopdesk.channels.importers.tabular import ImportRefused, RowProblem
+from shopdesk.channels.importers.tabular import code_cell as _code_cell
+from shopdesk.channels.importers.tabular import read_table as _read_table
 from shopdesk.channels.selectors import check_shop_access
 from shopdesk.core import audit, clock
 from shopdesk.core.errors import Conflict, ServiceError
@@ -785,7 +788,6 @@ def mark_notices_sent(*, actor, notices: Iterable[BuyerNotice]) -> int:
 
 COVERAGE_ADD = "orders.add_unreachablearea"
 COVERAGE_REMOVE = "orders.delete_unreachablearea"
-IMPORT_PROBLEMS_SHOWN = 200
 # Column -> the names it goes by in a file (the first is how messages name it when the file lacks it).
 COVERAGE_COLUMNS = {"province": ("省", "省份"), "city": ("市", "城市"), "district": ("区", "区县", "县区")}
 WAYBILL_COLUMNS = {"order_no": ("订单号", "订单编号", "平台订单号"), "tracking_no": ("运单号", "快递单号", "物流单号"),
@@ -798,76 +800,10 @@ _NUMBERED_STATES = (Status.VERIFIED, Status.PRINTED, Status.PICKED, Status.PACKE
 _IN_LIST = 500  # order numbers per IN (...) lookup
 
 
-@dataclass(frozen=True)
-class RowProblem:
-    """One bad cell of an imported file: its line (the header is line 1), the column as the file names it, why."""
-
-    line: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return gettext("Line %(line)d, %(column)s: %(reason)s") % {"line": self.line, "column": self.column,
-                                                                    "reason": self.reason}
-
-    def as_dict(self) -> dict:
-        return {"line": self.line, "column": self.column, "reason": self.reason}
-
-
-class ImportRefused(ServiceError):
-    """An import with bad rows: nothing was written; `problems` names every bad cell (line, column, reason)."""
-
-    code = "invalid_import"
-
-    def __init__(self, file_name: str, problems: list[RowProblem]):
-        problems = sorted(problems, key=lambda p: p.line)
-        shown = [str(p) for p in problems[:IMPORT_PROBLEMS_SHOWN]]
-        if len(problems) > len(shown):
-            shown.append(gettext("… and %(n)d more problems.") % {"n": len(problems) - len(shown)})
-        super().__init__(gettext("%(file)s: nothing was imported, %(n)d problem(s) in the file.")
-                         % {"file": file_name, "n": len(problems)}, fields={"file": shown})
-        self.problems = problems
-
-
 def _file_name(path) -> str:
     from shopdesk.channels.importers.textfile import file_label
 
     return file_label(path)
-
-
-def _read_table(path, columns: dict[str, tuple[str, ...]], required: list[str]):
-    """(column labels as the file writes them, [(line, {column: text})]) of a CSV or xlsx file; a file that cannot be
-    read or lacks a required column is a ServiceError naming the file (and the column)."""
-    from shopdesk.channels.importers.records import ImportFileError
-    from shopdesk.channels.importers.textfile import header_index, iter_rows, missing_columns_error, read_header
-
-    try:
-        rows = iter_rows(path)
-        header = read_header(rows, path)
-        index = header_index(header, columns)
-        missing = [columns[name][0] for name in required if index[name] < 0]
-        if missing:
-            raise missing_columns_error(path, missing)
-        labels = {name: (header[i].strip() or columns[name][0]) if i >= 0 else columns[name][0]
-                  for name, i in index.items()}
-        table = [(line, {name: (cells[i] if 0 <= i < len(cells) else "").strip() for name, i in index.items()})
-                 for line, cells in rows]
-    except ImportFileError as exc:
-        raise ServiceError(str(exc), code="invalid_file", fields={"file": [str(exc)]}) from exc
-    return labels, table
-
-
-def _code_cell(text: str, column: str, line: int, problems: list[RowProblem]) -> str:
-    """A code cell unwrapped (="..." and ' removed); a number Excel has rounded is a problem of the row."""
-    from shopdesk.channels.importers.textfile import CellError, code_of
-
-    try:
-        return code_of(text, column, line)
-    except CellError as exc:
-        prefix = f"{column}: "
-        problems.append(RowProblem(line, column, exc.reason[len(prefix):] if exc.reason.startswith(prefix)
-                                   else exc.reason))
-        return ""
 
 
 def read_waybill_numbers(path) -> list[str]:

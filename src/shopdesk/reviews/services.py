@@ -340,16 +340,16 @@ class _Row:
 
 
 def _read_review_file(path, problems: list) -> list[_Row]:
+    from shopdesk.channels.importers.tabular import RowProblem, code_cell, read_table
     from shopdesk.channels.importers.textfile import CellError, datetime_of
-    from shopdesk.fulfillment.services import RowProblem, _code_cell, _read_table
 
-    labels, table = _read_table(path, IMPORT_COLUMNS, REQUIRED_COLUMNS)
+    labels, table = read_table(path, IMPORT_COLUMNS, REQUIRED_COLUMNS)
     rows, seen = [], {}
     now = clock.now()
     for line, cells in table:
-        review_id = _code_cell(cells["review_id"], labels["review_id"], line, problems)
-        order_no = _code_cell(cells["order_no"], labels["order_no"], line, problems)
-        code = _code_cell(cells["code"], labels["code"], line, problems)
+        review_id = code_cell(cells["review_id"], labels["review_id"], line, problems)
+        order_no = code_cell(cells["order_no"], labels["order_no"], line, problems)
+        code = code_cell(cells["code"], labels["code"], line, problems)
         if not review_id:
             problems.append(RowProblem(line, labels["review_id"], gettext("must not be empty")))
         elif len(review_id) > 80:
