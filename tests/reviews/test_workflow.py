@@ -156,7 +156,7 @@ def test_explanation_needs_its_text(make_review, agent):
     assert review.outcome == ""
 
 
-def test_compensation_needs_an_amount_and_a_supervisor(make_review, agent, supervisor):
+def test_compensation_needs_an_amount_and_a_supervisor(make_review, agent, supervisor, english):
     review = make_review("negative", category="colour")
     with pytest.raises(NotAllowed) as exc:
         services.record_outcome(actor=agent, review=review, outcome="compensated", compensation="10")

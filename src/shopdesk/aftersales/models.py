@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shopdesk.core import clock
 
@@ -176,7 +177,7 @@ class Complaint(models.Model):
         ASK = "ask", _("Ask")
         RECORD = "record", _("Record")
         RESOLVE = "resolve", _("Resolve")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("complaint step", "Closed")
 
     class Cause(models.TextChoices):
         PRODUCT_QUALITY = "product_quality", _("Product quality")

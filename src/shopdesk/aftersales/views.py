@@ -19,7 +19,7 @@ from django.db.models import IntegerField, Prefetch, Q, Value, When
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -144,7 +144,7 @@ def case_list(request):
         columns=[Column("number", _("Case"), "id"), Column("shop", _("Shop"), "shop__code"),
                  Column("order", _("Order number"), "order__platform_order_no"), Column("kind", _("Type"), "kind"),
                  Column("reason", _("Reason"), "reason"), Column("state", _("State"), "state"),
-                 Column("waiting", _("Waiting for"), "waiting_for"),
+                 Column("waiting", pgettext_lazy("after-sales case", "Waiting for"), "waiting_for"),
                  Column("refund", _("Refund"), "refund_amount", "num"), Column("opened", _("Opened"), "opened_at")],
         tabs=[Tab(key, QUEUE_LABELS[key], q) for key, q in selectors.QUEUES.items()],
         filterset_class=CaseFilter, row_template=ROW, default_sort="opened_at",

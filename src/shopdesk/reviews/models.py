@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shopdesk.core import clock
 
@@ -110,7 +111,7 @@ class FollowUp(models.Model):
     class Result(models.TextChoices):
         AGREED = "agreed", _("Agreed to modify")
         REFUSED = "refused", _("Refused")
-        UNREACHABLE = "unreachable", _("Unreachable")
+        UNREACHABLE = "unreachable", pgettext_lazy("review follow-up", "Unreachable")
         BLOCKED = "blocked", _("Blocked us")
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="follow_ups")

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -62,7 +62,7 @@ def review_list(request):
         columns=[Column("due", _("Due"), "follow_up_due_at"), Column("rating", _("Rating"), "rating"),
                  Column("review", _("Review")), Column("category", _("Reason"), "category"),
                  Column("order", _("Order number"), "platform_order_no"), Column("shop", _("Shop"), "shop__code"),
-                 Column("posted", _("Posted"), "posted_at"), Column("state", _("State"))],
+                 Column("posted", pgettext_lazy("review", "Posted"), "posted_at"), Column("state", _("State"))],
         tabs=[Tab(key, label, selectors.queue_q(key, now)) for key, label in TABS],
         filterset_class=ReviewFilter, row_template="reviews/rows/review.html",
         default_sort=SORT_OF_TAB.get(tab, "follow_up_due_at"), empty_text=_("No reviews in this queue."),
