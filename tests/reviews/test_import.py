@@ -7,7 +7,7 @@ import pytest
 
 from shopdesk.core.errors import ServiceError
 from shopdesk.core.models import Deadline
-from shopdesk.reviews import services
+from shopdesk.reviews import exports, services
 from shopdesk.reviews.models import Review
 
 
@@ -97,6 +97,6 @@ def test_reimport_creates_nothing_and_takes_platform_changes(order, agent, revie
 
 def test_template_reads_back(order, agent, tmp_path, frozen):
     path = tmp_path / "template.xlsx"
-    path.write_bytes(services.review_template_xlsx())
+    path.write_bytes(exports.review_template_xlsx())
     result = services.import_reviews(actor=agent, shop=order.shop, path=path)
     assert result["created"] == 2 and len(result["unmatched_orders"]) == 2

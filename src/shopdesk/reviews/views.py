@@ -21,7 +21,7 @@ from shopdesk.core import clock
 from shopdesk.core.errors import ServiceError
 from shopdesk.fulfillment.uploads import saved_upload
 from shopdesk.orders.selectors import orders_visible_to
-from shopdesk.reviews import scripts, selectors, services
+from shopdesk.reviews import exports, scripts, selectors, services
 from shopdesk.reviews.forms import FollowUpForm, ImportForm, OutcomeForm, ReviewFilter, ReviewForm, SettingsForm
 from shopdesk.reviews.models import Review
 from shopdesk.web.forms import add_service_error
@@ -214,7 +214,7 @@ def review_import(request):
 
 @permission_required(services.ADD, raise_exception=True)
 def review_template(request):
-    response = HttpResponse(services.review_template_xlsx(), content_type=XLSX)
+    response = HttpResponse(exports.review_template_xlsx(), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="reviews-template.xlsx"'
     return response
 
@@ -237,7 +237,7 @@ def report(request):
 @permission_required(services.VIEW, raise_exception=True)
 def report_xlsx(request):
     data = _report(request)
-    response = HttpResponse(services.report_xlsx(data), content_type=XLSX)
+    response = HttpResponse(exports.report_xlsx(data), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="review-causes-{data["week"]}.xlsx"'
     return response
 
