@@ -218,6 +218,7 @@ SPECTACULAR_SETTINGS = {
         "ReviewCategoryEnum": "shopdesk.reviews.models.Review.Category",
         "ReviewOutcomeEnum": "shopdesk.reviews.api.OUTCOMES",
         "AftersalesCaseStateEnum": "shopdesk.aftersales.models.Case.State",
+        "ComplaintStepEnum": "shopdesk.aftersales.models.Complaint.Step",
         "ReturnShippingEnum": "shopdesk.aftersales.models.Case.ReturnShipping",
     },
 }

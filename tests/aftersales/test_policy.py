@@ -33,6 +33,9 @@ TABLE = [
     (("return", "no_reason", 2, [], ["stained"]), False, None, ["no_reason_within_7_days", "no_reason_condition"]),
     (("return", "no_reason", 2, [], ["damaged"]), False, None, ["no_reason_within_7_days", "no_reason_condition"]),
     (("return", "no_reason", 2, [], ["altered"]), False, None, ["no_reason_within_7_days", "no_reason_condition"]),
+    # no reason means the goods come back: no refund without return, no reship
+    (("refund_only", "no_reason", 2), False, None, ["no_reason_within_7_days", "no_reason_needs_return"]),
+    (("reship", "no_reason", 1), False, None, ["no_reason_within_7_days", "no_reason_needs_return"]),
     # every refusing rule is listed, in a fixed order
     (("return", "no_reason", 9, ["gift", "hygiene"], ["worn"]), False, None,
      ["no_reason_after_7_days", "no_reason_hygiene", "no_reason_gift", "no_reason_condition"]),

@@ -305,3 +305,118 @@ def test_complaint_against_a_colleague_is_for_the_supervisor_only(shop, agent, s
     assert list(selectors.complaints_visible_to(agent)) == [plain]
     assert list(selectors.complaints_visible_to(colleague)) == [plain]
     assert set(selectors.complaints_visible_to(supervisor)) == {named, plain}
+
+
+# --- the rules the review asked for ---------------------------------------------------------------------------------
+
+
+def test_hygiene_and_special_price_come_from_the_catalogue(stocked, shipped_order, case_for, agent):
+    order = shipped_order(lines=((1, "59.00"),))
+    product = order.lines.get().sku.product
+    product.is_hygiene = True
+    product.is_special_price = True
+    product.save(update_fields=["is_hygiene", "is_special_price"])
+    case = case_for(order, reason="no_reason", actor=agent)
+    assert {"hygiene", "special_price"} <= set(case.item_flags) and not case.allowed
+    assert {"no_reason_hygiene", "no_reason_special_price"} <= set(case.rule_codes)
+
+
+def test_no_reason_refund_without_return_is_refused(case_for, agent):
+    case = case_for(kind="refund_only", reason="no_reason", actor=agent)
+    assert not case.allowed and "no_reason_needs_return" in case.rule_codes and case.refund_amount == 0
+
+
+def test_accepting_a_refused_case_rechecks_its_lines(case_for, shipped_order, agent, supervisor, english):
+    order = shipped_order(days_ago=12)
+    refused = case_for(order, reason="no_reason", actor=agent)
+    case_for(order, kind="refund_only", reason="quality", actor=agent)  # the same lines, a new case
+    with pytest.raises(ServiceError, match="no other case covers"):
+        services.accept_refused_case(actor=supervisor, case=refused, reason="以退为主")
+    refused.refresh_from_db()
+    assert refused.state == S.REFUSED
+
+
+def test_restock_only_into_a_warehouse_serving_the_shop(case_for, agent, keeper, english):
+    from shopdesk.inventory import services as inventory_services
+
+    other = inventory_services.create_warehouse(actor=None, code="SZ", name="深圳仓", priority=5)
+    zone = inventory_services.create_zone(actor=None, warehouse=other, code="B", name="B区")
+    foreign = inventory_services.create_locations(actor=None, warehouse=other, zone=zone, codes=["B-01"])[0]
+    case = case_for(actor=agent)
+    first = case.lines.order_by("id")[0]
+    with pytest.raises(ServiceError, match="not a location of a warehouse serving"):
+        services.receive_return(actor=keeper, case=case, inspection={first.pk: (1, 0)}, location=foreign)
+    assert not Movement.objects.filter(reference=case.number).exists()
+
+
+def test_partial_receipt_refunds_what_came_back(case_for, shipped_order, agent, keeper):
+    order = shipped_order(lines=((3, "70.00"),))
+    case = case_for(order, actor=agent)
+    assert case.refund_amount == Decimal("210.00")
+    line = case.lines.get()
+    services.receive_return(actor=keeper, case=case, inspection={line.pk: (0, 1)})
+    case.refresh_from_db()
+    assert case.state == S.REFUND_DUE and case.refund_amount == Decimal("70.00")
+
+
+def test_compensation_limit_counts_the_whole_case(case_for, agent, english):
+    case = case_for(actor=agent)
+    services.record_compensation(actor=agent, case=case, amount="200", reason="")
+    with pytest.raises(Conflict, match="in all on this case"):
+        services.record_compensation(actor=agent, case=case, amount="200", reason="")
+    services.withdraw_case(actor=agent, case=case, reason="买家撤销")
+    with pytest.raises(Conflict):
+        services.record_compensation(actor=agent, case=case, amount="1", reason="")
+
+
+def test_refund_beyond_the_supervisor_limit_needs_the_manager(case_for, shipped_order, agent, supervisor, manager,
+                                                              shop, english):
+    case = case_for(shipped_order(lines=((1, "3000.00"),)), kind="refund_only", reason="quality", actor=agent)
+    services.mark_refunded(actor=agent, case=case)
+    with pytest.raises(Conflict, match="the manager approves"):
+        services.approve_refund(actor=supervisor, case=case)
+    services.approve_refund(actor=manager, case=case)
+    services.mark_refunded(actor=agent, case=case)
+    case.refresh_from_db()
+    assert case.state == S.REFUNDED and case.refund_approved_by == manager
+
+
+def test_order_leaves_after_sales_when_its_last_case_is_over(case_for, shipped_order, agent):
+    order = shipped_order(lines=((1, "50.00"), (1, "60.00")))
+    first, second = order.lines.order_by("id")
+    one = case_for(order, kind="refund_only", reason="quality", lines={first.pk: 1}, actor=agent)
+    two = case_for(order, kind="return", reason="quality", lines={second.pk: 1}, actor=agent)
+    services.mark_refunded(actor=agent, case=one)
+    assert Order.objects.get(pk=order.pk).status == Status.AFTER_SALES  # the second case is still open
+    services.withdraw_case(actor=agent, case=two, reason="买家不退了")
+    order.refresh_from_db()
+    assert order.status == Status.COMPLETED
+    assert _events(order, "orders.after_sales_done").exists()
+
+
+def test_evidence_only_on_open_cases(case_for, agent, english):
+    case = case_for(actor=agent)
+    services.withdraw_case(actor=agent, case=case, reason="撤销")
+    with pytest.raises(Conflict, match="closed"):
+        services.add_evidence(actor=agent, case=case, text="又发来一张图")
+
+
+def test_a_step_is_not_skipped_by_a_second_click(shop, agent, english):
+    complaint = services.open_complaint(actor=agent, shop=shop, summary="发货慢")
+    services.advance_complaint(actor=agent, complaint=complaint, from_step="listen")
+    with pytest.raises(Conflict, match="already moved on"):
+        services.advance_complaint(actor=agent, complaint=complaint, from_step="listen")
+    assert Complaint.objects.get(pk=complaint.pk).step == Complaint.Step.APOLOGISE
+
+
+def test_nobody_sees_the_complaint_against_themselves(shop, agent, supervisor, manager):
+    about_supervisor = services.open_complaint(actor=agent, shop=shop, summary="主管处理不公",
+                                               against_staff=supervisor)
+    assert about_supervisor not in selectors.complaints_visible_to(supervisor)
+    assert about_supervisor in selectors.complaints_visible_to(manager)
+
+
+def test_the_named_colleague_must_work_on_the_shop(shop, other_shop, agent, make_user, english):
+    stranger = make_user("cs_presales", shops=[other_shop])
+    with pytest.raises(ServiceError, match="does not work on"):
+        services.open_complaint(actor=agent, shop=shop, summary="x", against_staff=stranger)

@@ -33,6 +33,7 @@ EXPECTED = {
     "mark_delivered": "orders.deliver",
     "complete_order": "orders.complete",
     "move_to_after_sales": "orders.after_sales",
+    "finish_after_sales": "orders.after_sales_done",
     "ship_from_platform": "orders.platform_update",
     "cancel_order": "orders.cancel",
     "close_order_from_platform": "orders.cancel",
@@ -119,8 +120,9 @@ def test_every_service_writes_its_audit_event(make_user, shop, stocked, make_ord
     order = call("ship_order", order=order, carrier="中通快递", tracking_no="ZT1")
     order = call("mark_delivered", order=order)
     order = call("complete_order", order=order)
-    call("move_to_after_sales", order=order, reason="质量问题")
+    order = call("move_to_after_sales", order=order, reason="质量问题")
     call("create_reship_order", order=order, quantities={order.lines.first().pk: 1}, reason="少货")
+    call("finish_after_sales", order=order, reason="售后结束")
 
     a = make_order(buyer="m", detail="合并路1号", lines=[("CH-0001", 1, "50.00")])
     b = make_order(buyer="m", detail="合并路1号", lines=[("CH-0001", 2, "50.00")])

@@ -554,6 +554,9 @@ class ComplaintAdvanceInput(serializers.Serializer):
                                        help_text="Needed to reach the resolve step.")
     compensation = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False,
                                             allow_null=True, default=None)
+    from_step = serializers.ChoiceField(choices=Complaint.Step.choices, required=False, allow_blank=True, default="",
+                                        help_text="The step the client saw; a repeated request then does not skip "
+                                                  "a step (409).")
 
 
 class ComplaintFollowUpInput(serializers.Serializer):

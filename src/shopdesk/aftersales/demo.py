@@ -42,8 +42,8 @@ def load_aftersales_demo() -> bool:
     quality, on_the_way, late, refund, big, missing, received, *rest = past
     services.open_case(actor=agent, order=quality, kind="return", reason="quality", lines=_all_lines(quality),
                        description="衣服腋下开线了，要求退货")
-    case = services.open_case(actor=agent, order=on_the_way, kind="exchange", reason="no_reason",
-                              lines=_all_lines(on_the_way), description="尺码偏小，想换大一码")
+    case = services.open_case(actor=agent, order=on_the_way, kind="exchange", reason="wrong_item",
+                              lines=_all_lines(on_the_way), description="买家拍的是L码，收到的是M码，要换L码")
     services.record_return_parcel(actor=agent, case=case, carrier="中通快递", tracking_no="78341209934")
     services.open_case(actor=agent, order=late, kind="return", reason="no_reason", lines=_all_lines(late),
                        description="不想要了")

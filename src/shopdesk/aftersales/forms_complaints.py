@@ -44,9 +44,14 @@ class ComplaintStepForm(forms.Form):
     resolution = forms.CharField(label=_("Resolution"), max_length=500, required=False)
     compensation = forms.DecimalField(label=_("Compensation"), max_digits=12, decimal_places=2, min_value=0,
                                       required=False)
+    # The step the page showed: a second click of the same button does not skip a step.
+    from_step = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, target: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        steps = list(Complaint.Step.values)
+        if target in steps and steps.index(target) > 0:
+            self.fields["from_step"].initial = steps[steps.index(target) - 1]
         if target != Complaint.Step.RECORD:
             del self.fields["cause"]
         else:

@@ -6,7 +6,7 @@ sees why, not just yes or no. How the rules combine:
   missing item, damage in transit, unclear responsibility) overrides the item flags (hygiene, special price, gift)
   and the condition of the item: those only limit no-reason returns (003: "除质量问题外, 以下情况不予退换");
 - a return parcel sent freight-collect is refused whatever the reason (拒收到付, 003), and so is a no-reason request
-  after day 7;
+  after day 7, and a no-reason request for a refund without return or a reship (no reason: the goods come back);
 - who pays the return shipping: the buyer for no-reason returns (来回运费由买家承担), the shop for every reason it is
   responsible for, and for unclear responsibility (分不清责任的, 以我为主). Nobody when the request is refused.
 
@@ -51,6 +51,8 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("no_reason_hygiene", False, "贴身卫生用品(如内衣)除质量问题外不予退换。"),
     Rule("no_reason_special_price", False, "特价商品除质量问题外不予退换。"),
     Rule("no_reason_gift", False, "赠品除质量问题外不予退换。"),
+    Rule("no_reason_needs_return", False,
+         "7天无理由须将商品寄回(退货退款或换货)，不能仅退款或补发。"),
     Rule("no_reason_condition", False,
          "商品已穿戴、洗涤、吊牌不全、有污渍、人为损坏或已修改的，除质量问题外不予退换。"),
     Rule("shop_fault_quality", True, "质量问题，支持退换，运费由本店承担。"),
@@ -134,6 +136,8 @@ def decide(request: PolicyRequest) -> Decision:
                 codes.append(f"no_reason_{flag}")
         if request.item_condition:
             codes.append("no_reason_condition")
+        if request.request_type in ("refund_only", "reship"):  # no reason: the goods come back, or nothing happens
+            codes.append("no_reason_needs_return")
         payer = "buyer"
     elif reason == "unclear":
         codes.append("unclear_shop_takes_it")

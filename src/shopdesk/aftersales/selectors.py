@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from shopdesk.aftersales.models import Case, CaseLine, Complaint
+from shopdesk.aftersales.models import Case, CaseEvidence, CaseLine, Complaint
 from shopdesk.channels.selectors import shops_visible_to
 from shopdesk.staff.roles import VIEW_STAFF_COMPLAINTS
 
@@ -53,7 +53,7 @@ def case_detail(user, pk: int) -> Case:
     """A case with its lines and evidence; Case.DoesNotExist for another shop's case."""
     return cases_visible_to(user).select_related(
         "replacement_order", "opened_by", "received_by", "refund_approved_by", "refunded_by").prefetch_related(
-        "lines__order_line__sku", "evidence").get(pk=pk)
+        "lines__order_line__sku", Prefetch("evidence", CaseEvidence.objects.select_related("added_by"))).get(pk=pk)
 
 
 def complaints_visible_to(user):
@@ -61,8 +61,8 @@ def complaints_visible_to(user):
     supervisor and the manager, not the colleague)."""
     qs = Complaint.objects.filter(shop__in=shops_visible_to(user)).select_related("shop", "order", "against_staff")
     if not user.has_perm(VIEW_STAFF_COMPLAINTS):
-        qs = qs.filter(against_staff__isnull=True)
-    return qs
+        return qs.filter(against_staff__isnull=True)
+    return qs.exclude(against_staff=user)  # never the complaint against oneself (the manager sees it)
 
 
 def complaints_follow_up_due(user, now: datetime):

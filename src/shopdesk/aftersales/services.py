@@ -39,7 +39,7 @@ from shopdesk.inventory.models import Location, Movement
 from shopdesk.orders import services as order_services
 from shopdesk.orders.models import Order, Status
 from shopdesk.staff.authz import authority_limits, authorize_actor
-from shopdesk.staff.roles import APPROVE_REFUND
+from shopdesk.staff.roles import APPROVE_OVER_LIMIT, APPROVE_REFUND
 
 OPEN = "aftersales.add_case"
 WORK = "aftersales.change_case"
@@ -103,12 +103,26 @@ def refund_for(order: Order, quantities: dict[int, int]) -> Decimal:
     return min(goods_paid, (goods_paid * share).quantize(CENT, rounding=ROUND_HALF_UP))
 
 
-def _wanted_lines(order: Order, lines: dict) -> dict[int, int]:
+def product_flags(order_lines) -> set[str]:
+    """The policy's item flags the catalogue knows for these order lines (gift, hygiene item, special price): set
+    by themselves, whatever the agent ticked."""
+    flags = set()
+    for line in order_lines:
+        product = line.sku.product if line.sku_id else None
+        if product is not None:
+            flags |= {flag for flag, on in (("gift", product.is_gift), ("hygiene", product.is_hygiene),
+                                            ("special_price", product.is_special_price)) if on}
+    return flags
+
+
+def _wanted_lines(order: Order, lines: dict, *, other_than: Case | None = None) -> dict[int, int]:
     """{order line id: quantity} checked against the order and against the lines already in open cases."""
     quantities = dict(order.lines.values_list("pk", "quantity"))
     taken: dict[int, int] = {}
-    for line_id, qty in CaseLine.objects.filter(case__order=order).exclude(
-            case__state__in=[S.REFUSED, S.CANCELLED]).values_list("order_line_id", "quantity"):
+    others = CaseLine.objects.filter(case__order=order).exclude(case__state__in=[S.REFUSED, S.CANCELLED])
+    if other_than is not None:
+        others = others.exclude(case=other_than)
+    for line_id, qty in others.values_list("order_line_id", "quantity"):
         taken[line_id] = taken.get(line_id, 0) + qty
     wanted, problems = {}, []
     for key, value in (lines or {}).items():
@@ -165,9 +179,7 @@ def open_case(*, actor, order: Order, kind: str, reason: str, lines: dict, descr
     days = days_since_receipt(order)
     if days is None:
         days = days_since_receipt_override
-    flags = set(item_flags)
-    if order.lines.filter(pk__in=wanted, sku__product__is_gift=True).exists():
-        flags.add("gift")
+    flags = set(item_flags) | product_flags(order.lines.filter(pk__in=wanted).select_related("sku__product"))
     request = policy_request(kind=kind, reason=reason, days=days, item_flags=flags, item_condition=item_condition,
                              return_shipping=return_shipping)
     decision = policy.decide(request)
@@ -186,7 +198,7 @@ def open_case(*, actor, order: Order, kind: str, reason: str, lines: dict, descr
     audit.record_event("aftersales.open_case", actor=actor, obj=case, grant=grant,
                        changes=audit.created(case, [*_CASE_FIELDS, "rule_codes"]))
     if decision.allowed:
-        _start(case, actor, wanted)
+        _start(case, actor, wanted, grant=grant)
     else:
         before = audit.snapshot(case, _CASE_FIELDS)
         case.state, case.waiting_for, case.closed_at = S.REFUSED, W.NOBODY, clock.now()
@@ -194,7 +206,7 @@ def open_case(*, actor, order: Order, kind: str, reason: str, lines: dict, descr
     return case
 
 
-def _start(case: Case, actor, wanted: dict[int, int]) -> None:
+def _start(case: Case, actor, wanted: dict[int, int], grant=None) -> None:
     """An accepted case goes its way: the order into after-sales (a return, exchange or refund), the refund due at
     once (refund only), or the reship order (reship)."""
     before = audit.snapshot(case, _CASE_FIELDS)
@@ -214,7 +226,21 @@ def _start(case: Case, actor, wanted: dict[int, int]) -> None:
             case.state, case.waiting_for, case.refund_due_at = S.REFUND_DUE, W.REFUND, clock.now()
         else:
             case.state, case.waiting_for = S.WAITING_RETURN, W.BUYER
-    _save(case, before, "aftersales.accept_case", actor=actor)
+    _save(case, before, "aftersales.accept_case", actor=actor, grant=grant)
+
+
+def _finish_order(case: Case, actor) -> None:
+    """The case is over: when no other case of the order is still open, the order leaves after-sales (completed).
+    Made in the person's name when they may change orders, else by the system on the case (the warehouse receiving
+    an exchange); the case's own audit row names the person."""
+    order = case.order
+    if order.status != Status.AFTER_SALES or Case.objects.filter(
+            order=order, state__in=(S.OPEN, S.WAITING_RETURN, S.RECEIVED, S.REFUND_DUE, S.REFUND_APPROVAL)
+    ).exclude(pk=case.pk).exists():
+        return
+    order_services.finish_after_sales(
+        actor=actor if actor is None or actor.has_perm(order_services.CHANGE) else None, order=order,
+        reason=gettext("after-sales case %(no)s: %(state)s") % {"no": case.number, "state": case.get_state_display()})
 
 
 def _add_evidence(case: Case, actor, *, text: str = "", photos=()) -> None:
@@ -235,6 +261,12 @@ def add_evidence(*, actor, case: Case, text: str = "", photos=()) -> Case:
     """More of the buyer's words or photos on an open case."""
     case = _locked(case)
     grant = _authorize(actor, WORK, case.shop)
+    if not case.is_open:
+        raise Conflict(gettext("Case %(no)s is closed (%(state)s).")
+                       % {"no": case.number, "state": case.get_state_display()}, code="case_closed")
+    if len([p for p in photos if p]) + case.evidence.exclude(photo="").count() > MAX_PHOTOS:
+        raise ServiceError(gettext("At most %(n)d photos.") % {"n": MAX_PHOTOS}, code="too_many_photos",
+                           fields={"photos": [gettext("Too many photos.")]})
     if not text and not any(photos):
         raise ServiceError(gettext("Add a text or a photo."), code="empty", fields={"text": [gettext("Required.")]})
     _add_evidence(case, actor, text=text[:500], photos=[p for p in photos if p])
@@ -247,10 +279,13 @@ def add_evidence(*, actor, case: Case, text: str = "", photos=()) -> Case:
 def accept_refused_case(*, actor, case: Case, reason: str) -> Case:
     """A supervisor accepts a case the policy refused (可退可不退的以退为主, 002 ❾): the shop takes it, shipping
     included, and the case goes on as if it had been allowed."""
+    Order.objects.select_for_update(of=("self",)).filter(pk=case.order_id).first()  # one decision at a time
     case = _locked(case)
     grant = _authorize(actor, APPROVE_REFUND, case.shop)
     if case.state != S.REFUSED:
         raise Conflict(gettext("Only a refused case can be accepted."), code="not_refused")
+    # Its lines may have been claimed by another case since it was refused.
+    wanted = _wanted_lines(case.order, dict(case.lines.values_list("order_line_id", "quantity")), other_than=case)
     if not reason.strip():
         raise ServiceError(gettext("Say why the case is accepted against the policy."), code="reason_required",
                            fields={"reason": [gettext("Required.")]})
@@ -259,7 +294,7 @@ def accept_refused_case(*, actor, case: Case, reason: str) -> Case:
     case.rule_codes = [*case.rule_codes, "supervisor_accepted"]
     case.state = S.OPEN
     _save(case, before, "aftersales.accept_refused", actor=actor, grant=grant, reason=reason)
-    _start(case, actor, dict(case.lines.values_list("order_line_id", "quantity")))
+    _start(case, actor, wanted, grant=grant)
     return case
 
 
@@ -329,12 +364,16 @@ def receive_return(*, actor, case: Case, inspection: dict, location: Location | 
             counts[line_id] = (restock, write_off)
     if not problems and not any(r + w for r, w in counts.values()):
         problems.append(gettext("say what came back"))
-    if not problems and any(r for r, _w in counts.values()) and location is None:
-        problems.append(gettext("choose the location the restocked items go to"))
+    if not problems and any(r for r, _w in counts.values()):
+        if location is None:
+            problems.append(gettext("choose the location the restocked items go to"))
+        elif not location.is_active or location.warehouse_id not in engine.warehouses_for_shop(case.shop_id):
+            problems.append(gettext("%(loc)s is not a location of a warehouse serving %(shop)s")
+                            % {"loc": location, "shop": case.shop.name})
     if problems:
         raise ServiceError(gettext("Cannot receive the return: %(p)s.") % {"p": "; ".join(problems)},
                            code="invalid_inspection", fields={"inspection": problems})
-    before = audit.snapshot(case, [*_CASE_FIELDS, "loss"])
+    before = audit.snapshot(case, [*_CASE_FIELDS, "loss", "refund_amount"])
     loss = Decimal("0")
     for line_id, (restock, write_off) in counts.items():
         line = lines[line_id]
@@ -352,12 +391,16 @@ def receive_return(*, actor, case: Case, inspection: dict, location: Location | 
             quantities=dict(case.lines.values_list("order_line_id", "quantity")),
             reason=gettext("exchange, after-sales case %(no)s") % {"no": case.number})
         case.state, case.waiting_for, case.closed_at = S.RESHIPPED, W.NOBODY, now
+        _finish_order(case, actor)
     else:
+        # In full for what came back (全款退回, 003): fewer units than claimed, less refund.
+        case.refund_amount = refund_for(case.order, {lines[k].order_line_id: r + w for k, (r, w) in counts.items()})
         case.state, case.waiting_for, case.refund_due_at = S.REFUND_DUE, W.REFUND, now
     case.updated_at = now
     case.save()
     audit.record_event("aftersales.receive_return", actor=actor, obj=case, grant=grant, reason=note,
-                       changes=audit.changes_between(before, audit.snapshot(case, [*_CASE_FIELDS, "loss"])))
+                       changes=audit.changes_between(before, audit.snapshot(case, [*_CASE_FIELDS, "loss",
+                                                                                    "refund_amount"])))
     return case
 
 
@@ -365,8 +408,9 @@ def receive_return(*, actor, case: Case, inspection: dict, location: Location | 
 
 
 def may_refund(actor, amount: Decimal) -> bool:
-    """Within the person's refund limit (Role.max_refund), or holding the approval permission."""
-    if actor is None or actor.has_perm(APPROVE_REFUND):
+    """Within the person's refund limit (Role.max_refund: the agent's, the supervisor's), or the manager's power to
+    approve beyond every limit (staff.approve_over_limit). The system (no actor) is not limited."""
+    if actor is None or actor.has_perm(APPROVE_OVER_LIMIT):
         return True
     return amount <= authority_limits(actor).max_refund
 
@@ -392,6 +436,7 @@ def mark_refunded(*, actor, case: Case, note: str = "") -> Case:
     case.state, case.waiting_for, case.refunded_at, case.refunded_by, case.closed_at = (
         S.REFUNDED, W.NOBODY, now, _user(actor), now)
     _save(case, before, "aftersales.refund", actor=actor, grant=grant, reason=note)
+    _finish_order(case, actor)
     return case
 
 
@@ -403,6 +448,9 @@ def approve_refund(*, actor, case: Case, note: str = "") -> Case:
     if case.state != S.REFUND_APPROVAL:
         raise Conflict(gettext("Case %(no)s has no refund waiting for approval.") % {"no": case.number},
                        code="no_approval_pending")
+    if not may_refund(actor, case.refund_amount):
+        raise Conflict(gettext("¥%(amount)s is above your refund limit too: the manager approves it.")
+                       % {"amount": case.refund_amount}, code="over_limit")
     before = audit.snapshot(case, _CASE_FIELDS)
     case.refund_approved_by = _user(actor)
     case.state, case.waiting_for = S.REFUND_DUE, W.REFUND
@@ -424,6 +472,7 @@ def withdraw_case(*, actor, case: Case, reason: str) -> Case:
     before = audit.snapshot(case, _CASE_FIELDS)
     case.state, case.waiting_for, case.closed_at, case.result = S.CANCELLED, W.NOBODY, clock.now(), reason[:200]
     _save(case, before, "aftersales.withdraw_case", actor=actor, grant=grant, reason=reason)
+    _finish_order(case, actor)
     return case
 
 
@@ -439,9 +488,13 @@ def record_compensation(*, actor, case: Case, amount, reason: str) -> Case:
     if amount <= 0:
         raise ServiceError(gettext("Enter an amount above zero."), code="invalid_amount",
                            fields={"amount": [gettext("Above zero.")]})
-    if not may_refund(actor, amount):
-        raise Conflict(gettext("¥%(amount)s is above your limit: ask a supervisor.") % {"amount": amount},
-                       code="over_limit", fields={"amount": [gettext("Above your limit.")]})
+    if case.state in (S.CANCELLED, S.REFUSED):
+        raise Conflict(gettext("Case %(no)s is %(state)s: no compensation on it.")
+                       % {"no": case.number, "state": case.get_state_display()}, code="case_closed")
+    if not may_refund(actor, case.compensation + amount):
+        raise Conflict(gettext("¥%(amount)s in all on this case is above your limit: ask a supervisor.")
+                       % {"amount": case.compensation + amount}, code="over_limit",
+                       fields={"amount": [gettext("Above your limit.")]})
     before = audit.snapshot(case, [*_CASE_FIELDS, "compensation"])
     case.compensation += amount
     case.updated_at = clock.now()
@@ -449,6 +502,12 @@ def record_compensation(*, actor, case: Case, amount, reason: str) -> Case:
     audit.record_event("aftersales.compensate", actor=actor, obj=case, grant=grant, reason=reason,
                        changes=audit.changes_between(before, audit.snapshot(case, [*_CASE_FIELDS, "compensation"])))
     return case
+
+
+def _works_on(user, shop) -> bool:
+    from shopdesk.channels.selectors import shops_visible_to
+
+    return user.is_active and shops_visible_to(user).filter(pk=shop.pk).exists()
 
 
 # --- complaints -----------------------------------------------------------------------------------------------------
@@ -468,6 +527,9 @@ def open_complaint(*, actor, shop, summary: str, order: Order | None = None, buy
     if not summary.strip():
         raise ServiceError(gettext("Write down what the buyer complains about."), code="summary_required",
                            fields={"summary": [gettext("Required.")]})
+    if against_staff is not None and not _works_on(against_staff, shop):
+        raise ServiceError(gettext("%(name)s does not work on %(shop)s.") % {"name": against_staff, "shop": shop.name},
+                           code="not_shop_staff", fields={"against_staff": [gettext("Not a colleague on this shop.")]})
     complaint = Complaint.objects.create(
         shop=shop, order=order, summary=summary.strip()[:500], against_staff=against_staff, opened_by=_user(actor),
         buyer_platform_id=(buyer_platform_id or (order.buyer_platform_id if order else ""))[:80])
@@ -478,15 +540,19 @@ def open_complaint(*, actor, shop, summary: str, order: Order | None = None, buy
 
 @transaction.atomic
 def advance_complaint(*, actor, complaint: Complaint, notes: str = "", cause: str = "", resolution: str = "",
-                      compensation=None) -> Complaint:
+                      compensation=None, from_step: str = "") -> Complaint:
     """One step on: listen → apologise → ask → record (the cause is named) → resolve (the resolution, any
-    compensation; a follow-up call falls due the next working day) → close."""
+    compensation; a follow-up call falls due the next working day) → close. `from_step` is the step the person saw
+    (the forms and the API send it): a second click of the same button does not skip a step."""
     from shopdesk.core.workdays import next_working_day
 
     complaint = Complaint.objects.select_for_update().select_related("shop").get(pk=complaint.pk)
     grant = _authorize(actor, WORK_COMPLAINT, complaint.shop)
     if complaint.step == Complaint.Step.CLOSED:
         raise Conflict(gettext("The complaint is closed."), code="closed")
+    if from_step and from_step != complaint.step:
+        raise Conflict(gettext("The complaint has already moved on to %(step)s.")
+                       % {"step": complaint.get_step_display()}, code="step_moved")
     target = COMPLAINT_STEPS[COMPLAINT_STEPS.index(complaint.step) + 1]
     before = audit.snapshot(complaint, _COMPLAINT_FIELDS)
     if notes.strip():
@@ -519,8 +585,11 @@ def advance_complaint(*, actor, complaint: Complaint, notes: str = "", cause: st
         complaint.follow_up_due_at = datetime.combine(due_day, time(18, 0), tzinfo=DEPARTMENT_TZ())
         open_deadline(subject=complaint, rule=COMPLAINT_FOLLOW_UP_RULE,
                       title=gettext("Follow-up call on complaint %(no)s") % {"no": complaint},
-                      due_at=complaint.follow_up_due_at, owner=complaint.opened_by, owner_role="cs_aftersales",
-                      escalate_to_role="cs_supervisor", actor=actor)
+                      # against a colleague: the supervisor calls (the agents do not see such complaints)
+                      due_at=complaint.follow_up_due_at,
+                      owner=None if complaint.against_staff_id else complaint.opened_by,
+                      owner_role="cs_supervisor" if complaint.against_staff_id else "cs_aftersales",
+                      escalate_to_role="manager" if complaint.against_staff_id else "cs_supervisor", actor=actor)
     elif target == Complaint.Step.CLOSED:
         complaint.closed_at = now
     complaint.step = target

@@ -41,7 +41,7 @@ from shopdesk.core.models import AuditEvent
 from shopdesk.orders.models import Order
 from shopdesk.orders.selectors import orders_visible_to
 from shopdesk.orders.views_work import elapsed
-from shopdesk.staff.roles import APPROVE_REFUND, UNMASK_PERSONAL_DATA
+from shopdesk.staff.roles import APPROVE_REFUND
 from shopdesk.web.forms import add_service_error
 from shopdesk.web.tables import Column, Tab, Table
 
@@ -182,13 +182,10 @@ def _preview(form: CaseForm, order: Order) -> dict:
     flags = set(data.getlist("item_flags")) if hasattr(data, "getlist") else set(data.get("item_flags") or [])
     condition = (set(data.getlist("item_condition")) if hasattr(data, "getlist")
                  else set(data.get("item_condition") or []))
-    gift_lines = False
-    for line in form.order_lines:
-        qty = (data.get(f"line_{line.pk}") or "").strip()
-        if qty.isdigit() and int(qty) > 0 and line.sku_id and line.sku.product.is_gift:
-            gift_lines = True
-    if gift_lines:
-        flags.add("gift")
+    chosen = [line for line in form.order_lines
+              if (data.get(f"line_{line.pk}") or "").strip().isdigit() and int(data.get(f"line_{line.pk}")) > 0]
+    from_catalogue = services.product_flags(chosen) - flags
+    flags |= from_catalogue
     try:
         request = services.policy_request(kind=kind, reason=reason, days=days, item_flags=flags,
                                           item_condition=condition, return_shipping=data.get("return_shipping", ""))
@@ -197,7 +194,7 @@ def _preview(form: CaseForm, order: Order) -> dict:
     decision = policy.decide(request)
     return {"allowed": decision.allowed, "payer": PAYERS.get(decision.return_shipping_paid_by or "", ""),
             "rules": decision_rules(decision.rule_codes), "explanation": decision.explanation,
-            "gift": gift_lines and "gift" not in (data.getlist("item_flags") if hasattr(data, "getlist") else [])}
+            "auto_flags": [policy.FLAG_LABELS[f] for f in sorted(from_catalogue)]}
 
 
 @permission_required(services.OPEN, raise_exception=True)
@@ -269,7 +266,9 @@ def _actions(user, case: Case) -> dict:
 @permission_required(VIEW, raise_exception=True)
 def case_detail(request, pk):
     case = _case(request, pk)
-    masked = not request.user.has_perm(UNMASK_PERSONAL_DATA)
+    # The note is masked for everyone: the buyer writes their own name and phone; showing them in clear here would be
+    # an unlogged unmasking (the order page unmasks, and logs it).
+    masked = True
     instructions = None
     if case.kind in (Case.Kind.RETURN, Case.Kind.EXCHANGE) and case.state in (S.OPEN, S.WAITING_RETURN):
         instructions = selectors.return_instructions(case, masked=masked)

@@ -143,7 +143,8 @@ def complaint_advance(request, pk):
         try:
             complaint = services.advance_complaint(
                 actor=request.user, complaint=complaint, notes=d.get("notes", ""), cause=d.get("cause", ""),
-                resolution=d.get("resolution", ""), compensation=d.get("compensation"))
+                resolution=d.get("resolution", ""), compensation=d.get("compensation"),
+                from_step=d.get("from_step", ""))
         except ServiceError as exc:
             add_service_error(form, exc)
         else:

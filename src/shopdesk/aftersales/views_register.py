@@ -16,6 +16,7 @@ from openpyxl.styles import Font
 from shopdesk.aftersales import selectors
 from shopdesk.aftersales.forms import RegisterForm
 from shopdesk.channels.selectors import shops_visible_to
+from shopdesk.core import spreadsheet
 
 VIEW = "aftersales.view_case"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,8 +54,8 @@ def register_xlsx(rows) -> bytes:
         header.append(cell)
     ws.append(header)
     for r in rows:
-        ws.append([r.day, r.case, str(r.kind), r.order_no, r.sku, r.title, r.quantity, r.received,
-                   r.return_tracking_no, str(r.reason), r.result, r.loss])
+        ws.append(spreadsheet.row(ws, [r.day, r.case, str(r.kind), r.order_no, r.sku, r.title, r.quantity, r.received,
+                                       r.return_tracking_no, str(r.reason), r.result, r.loss]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext
 
+from shopdesk.core import spreadsheet
 from shopdesk.core.errors import ServiceError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -304,11 +305,9 @@ def export_xlsx(products, *, include_cost: bool, category_paths: dict[int, str])
             for c in columns:
                 value = (sku_values if c.level == "sku" else product_values).get(c.field)
                 row.append(float(value) if isinstance(value, Decimal) else value)
-            ws.append(row)
+            ws.append(spreadsheet.row(ws, row))  # user text, never a formula
             for index, c in enumerate(columns, start=1):
                 cell = ws.cell(row=ws.max_row, column=index)
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"  # user text, never a formula (no spreadsheet formula injection)
                 if c.kind == "code":
                     cell.number_format = "@"
     out = io.BytesIO()

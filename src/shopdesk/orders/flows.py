@@ -28,12 +28,15 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "complete": (frozenset({S.SHIPPED, S.DELIVERED}), S.COMPLETED),
     "cancel": (frozenset({S.UNPAID, S.PAID, S.VERIFIED, S.PRINTED, S.PICKED, S.PACKED}), S.CANCELLED),
     "after_sales": (frozenset({S.SHIPPED, S.DELIVERED, S.COMPLETED}), S.AFTER_SALES),
+    # the last after-sales case of the order is over (refunded, exchanged, withdrawn): the order is done
+    "after_sales_done": (frozenset({S.AFTER_SALES}), S.COMPLETED),
 }
 
 STEP_LABELS = {
     "pay": _("mark paid"), "verify": _("verify"), "unverify": _("send back to review"), "print": _("print"),
     "pick": _("pick"), "pack": _("pack"), "ship": _("ship"), "deliver": _("mark delivered"),
     "complete": _("complete"), "cancel": _("cancel"), "after_sales": _("move to after-sales"),
+    "after_sales_done": _("finish after-sales"),
 }
 
 # Platform statuses as the importers report them, and how far each one is in our flow.

@@ -384,6 +384,18 @@ def move_to_after_sales(*, actor, order: Order, reason: str) -> Order:
     return order
 
 
+@transaction.atomic
+def finish_after_sales(*, actor, order: Order, reason: str) -> Order:
+    """after-sales → completed, when the order's last after-sales case is over."""
+    grant = _authorize(actor, CHANGE, order.shop)
+    order = _locked(order)
+    before = audit.snapshot(order, _AUDIT_FIELDS)
+    order.status = _step(order, "after_sales_done")
+    order.closed_at = order.closed_at or clock.now()
+    _save(order, before, "orders.after_sales_done", actor=actor, grant=grant, reason=reason)
+    return order
+
+
 def ship_from_platform(order: Order, *, carrier: str, tracking_no: str, completed: bool, platform_status: str,
                        actor=None) -> None:
     """The platform export says the order shipped (or completed) outside the scan station: follow it, and the

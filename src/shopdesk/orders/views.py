@@ -57,6 +57,7 @@ ACTION_LABELS = {
     "orders.unverify": _("Sent back to review"), "orders.print": _("Printed"), "orders.pick": _("Picked"),
     "orders.pack": _("Packed"), "orders.ship": _("Shipped"), "orders.deliver": _("Delivered"),
     "orders.complete": _("Completed"), "orders.after_sales": _("Moved to after-sales"),
+    "orders.after_sales_done": _("After-sales finished"),
     "orders.cancel": _("Cancelled"), "orders.change_address": _("Address changed"),
     "orders.change_requests": _("Special requests changed"), "orders.add_note": _("Note added"),
     "orders.remind_payment": _("Payment reminder"), "orders.change_discount": _("Discount changed"),

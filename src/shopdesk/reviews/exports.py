@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shopdesk.core import spreadsheet
 from shopdesk.reviews.models import Review
 
 
@@ -72,7 +73,7 @@ def report_xlsx(report: dict) -> bytes:
             cell.font = Font(bold=True)
         sheet.column_dimensions["A"].width = 30
         for row in rows:
-            sheet.append(row)
+            sheet.append(spreadsheet.row(sheet, row))
     out = BytesIO()
     book.save(out)
     return out.getvalue()

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from shopdesk.channels.selectors import check_shop_access
@@ -136,7 +136,12 @@ def record_review(*, actor, shop, platform_review_id: str, rating: str, posted_a
                     sku=order_line.sku if order_line else None, rating=rating, text=(text or "").strip(),
                     posted_at=posted_at, category=category or "", created_at=clock.now())
     _set_deadlines(review)
-    review.save()
+    try:
+        with transaction.atomic():  # two people entering the same review at once: the second is told, not a 500
+            review.save()
+    except IntegrityError:
+        raise Conflict(gettext("Review %(id)s of this shop is already recorded.") % {"id": review_id},
+                       code="duplicate", fields={"platform_review_id": [gettext("Already recorded.")]}) from None
     audit.record_event("reviews.record_review", actor=actor, obj=review, grant=grant,
                        changes=audit.created(review, _REVIEW_FIELDS))
     if review.needs_follow_up:
@@ -453,7 +458,12 @@ def import_reviews(*, actor, shop, path) -> dict:
                         rating=row.rating, text=row.text, posted_at=row.posted_at, category=row.category,
                         created_at=now)
         _set_deadlines(review)
-        review.save()
+        try:
+            with transaction.atomic():
+                review.save()
+        except IntegrityError:  # the same file imported at the same moment by someone else: theirs stands
+            unchanged += 1
+            continue
         audit.record_event("reviews.record_review", actor=actor, obj=review, grant=grant,
                            reason=_file_name(path)[:200], changes=audit.created(review, _REVIEW_FIELDS))
         if review.needs_follow_up:
