@@ -39,12 +39,10 @@ class Case(models.Model):
         OPEN = "open", _("Open")
         REFUSED = "refused", _("Refused by the policy")
         WAITING_RETURN = "waiting_return", _("Waiting for the return parcel")
-        RECEIVED = "received", _("Return received")
         REFUND_DUE = "refund_due", _("Refund due")
         REFUND_APPROVAL = "refund_approval", _("Refund waiting for approval")
         REFUNDED = "refunded", _("Refunded")
         RESHIPPED = "reshipped", _("Replacement sent")
-        CLOSED = "closed", _("Closed")
         CANCELLED = "cancelled", _("Withdrawn")
 
     class Waiting(models.TextChoices):
@@ -52,7 +50,6 @@ class Case(models.Model):
         WAREHOUSE = "warehouse", _("Warehouse")
         REFUND = "refund", _("Refund")
         SUPERVISOR = "supervisor", _("Supervisor")
-        AGENT = "agent", _("Agent")
         NOBODY = "", _("Nobody (done)")
 
     class ReturnShipping(models.TextChoices):
@@ -122,7 +119,11 @@ class Case(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state not in (self.State.CLOSED, self.State.CANCELLED, self.State.REFUSED)
+        return self.state in OPEN_STATES
+
+
+# A case is open until it is refunded, its replacement is sent, it is withdrawn or the policy refused it.
+OPEN_STATES = (Case.State.OPEN, Case.State.WAITING_RETURN, Case.State.REFUND_DUE, Case.State.REFUND_APPROVAL)
 
 
 class CaseLine(models.Model):

@@ -10,12 +10,11 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from shopdesk.aftersales.models import Case, CaseEvidence, CaseLine, Complaint
+from shopdesk.aftersales.models import OPEN_STATES, Case, CaseEvidence, CaseLine, Complaint
 from shopdesk.channels.selectors import shops_visible_to
 from shopdesk.staff.roles import VIEW_STAFF_COMPLAINTS
 
 S, W = Case.State, Case.Waiting
-OPEN_STATES = (S.OPEN, S.WAITING_RETURN, S.RECEIVED, S.REFUND_DUE, S.REFUND_APPROVAL)
 # The queues of the case list: who the case waits for (an indexed column), then the closed ones.
 QUEUES: dict[str, Q] = {
     "open": Q(state__in=OPEN_STATES),
@@ -24,7 +23,7 @@ QUEUES: dict[str, Q] = {
     "refund": Q(waiting_for=W.REFUND),
     "supervisor": Q(waiting_for=W.SUPERVISOR),
     "refused": Q(state=S.REFUSED),
-    "closed": Q(state__in=(S.REFUNDED, S.RESHIPPED, S.CLOSED, S.CANCELLED)),
+    "closed": Q(state__in=(S.REFUNDED, S.RESHIPPED, S.CANCELLED)),
     "all": Q(),
 }
 

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from shopdesk.aftersales import policy
-from shopdesk.aftersales.models import Case, CaseEvidence, CaseLine, Complaint
+from shopdesk.aftersales.models import OPEN_STATES, Case, CaseEvidence, CaseLine, Complaint
 from shopdesk.channels.selectors import check_shop_access
 from shopdesk.core import audit, clock
 from shopdesk.core.errors import Conflict, ServiceError
@@ -235,8 +235,7 @@ def _finish_order(case: Case, actor) -> None:
     an exchange); the case's own audit row names the person."""
     order = case.order
     if order.status != Status.AFTER_SALES or Case.objects.filter(
-            order=order, state__in=(S.OPEN, S.WAITING_RETURN, S.RECEIVED, S.REFUND_DUE, S.REFUND_APPROVAL)
-    ).exclude(pk=case.pk).exists():
+            order=order, state__in=OPEN_STATES).exclude(pk=case.pk).exists():
         return
     order_services.finish_after_sales(
         actor=actor if actor is None or actor.has_perm(order_services.CHANGE) else None, order=order,

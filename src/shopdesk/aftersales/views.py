@@ -80,8 +80,9 @@ def timeline(obj, limit: int = 100) -> list[dict]:
               .order_by("-occurred_at", "-id")[:limit])
     rows = []
     for event in events:
-        changes = [{"field": _field_label(type(obj), k), "before": _value(v.get("before")),
-                    "after": _value(v.get("after"))}
+        choices = _choices(type(obj))
+        changes = [{"field": _field_label(type(obj), k), "before": _value(v.get("before"), choices.get(k)),
+                    "after": _value(v.get("after"), choices.get(k))}
                    for k, v in (event.changes or {}).items() if isinstance(v, dict)]
         rows.append({"time": event.occurred_at, "actor": event.actor_label, "action": event.action,
                      "label": ACTION_LABELS.get(event.action, event.action), "reason": event.reason,
@@ -97,7 +98,14 @@ def _field_label(model, name: str) -> str:
         return name
 
 
-def _value(value) -> str:
+def _choices(model) -> dict[str, dict]:
+    """{field name: {stored value: label}} of the model's fields with choices (states, causes, steps ...)."""
+    return {f.name: {str(k): label for k, label in f.flatchoices} for f in model._meta.concrete_fields if f.choices}
+
+
+def _value(value, labels: dict | None = None) -> str:
+    if labels and str(value) in labels and value not in ("", None):
+        return str(labels[str(value)])
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):

@@ -18,8 +18,7 @@ _APPROVERS = frozenset({"cs_supervisor", "manager"})
 
 
 def _in_progress(user, role_codes):
-    return (selectors.cases_visible_to(user).filter(waiting_for__in=(Case.Waiting.AGENT, Case.Waiting.BUYER))
-            .count())
+    return selectors.cases_visible_to(user).filter(waiting_for=Case.Waiting.BUYER).count()
 
 
 def _returns_to_receive(user, role_codes):
@@ -41,11 +40,11 @@ def _follow_ups_due(user, role_codes):
 def register_tiles() -> None:
     if any(t.key.startswith("aftersales_") for t in TILES):
         return  # already registered (ready() ran twice)
-    register(Tile("aftersales_in_progress", _("After-sales cases with the buyer or me"), _AGENTS, _in_progress,
+    register(Tile("aftersales_in_progress", _("After-sales cases waiting for the buyer"), _AGENTS, _in_progress,
                   lambda: reverse("aftersales:cases") + "?tab=buyer", perms=("aftersales.change_case",)))
     register(Tile("aftersales_returns", _("Returns to receive"), _WAREHOUSE, _returns_to_receive,
                   lambda: reverse("aftersales:receiving"), perms=("aftersales.receive_return",)))
-    register(Tile("aftersales_refunds_due", _("Refunds due"), _AGENTS, _refunds_due,
+    register(Tile("aftersales_refunds_due", _("After-sales refunds due"), _AGENTS, _refunds_due,
                   lambda: reverse("aftersales:cases") + "?tab=refund", perms=("aftersales.change_case",), alert=True))
     register(Tile("aftersales_refunds_to_approve", _("Refunds to approve"), _APPROVERS, _refunds_to_approve,
                   lambda: reverse("aftersales:cases") + "?tab=supervisor", perms=("aftersales.approve_refund",),

@@ -106,7 +106,7 @@ class FollowUp(models.Model):
 
     class Channel(models.TextChoices):
         CHAT = "chat", _("Chat")
-        PHONE = "phone", _("Phone")
+        PHONE = "phone", pgettext_lazy("contact channel", "Phone")
 
     class Result(models.TextChoices):
         AGREED = "agreed", _("Agreed to modify")
