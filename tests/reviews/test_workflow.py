@@ -58,6 +58,17 @@ def test_each_queue(board, supervisor):
                       "last_day": "explanation_due", "expired": "overdue", "done": "done", "positive": ""}
 
 
+def test_the_agreed_next_call_brings_the_review_back(board, supervisor, frozen):
+    """003: agree the time of the next call with the buyer; when it comes, the review is in "time to call again"."""
+    services.record_follow_up(actor=supervisor, review=board["contacted"], channel="phone", result="refused",
+                              next_contact_at=frozen.now() + 3 * H)
+    assert ids(supervisor, "call_again") == set()
+    frozen.advance(3 * H)
+    assert ids(supervisor, "call_again") == {"contacted"}
+    services.record_outcome(actor=supervisor, review=board["contacted"], outcome="explained", explanation="已解释")
+    assert ids(supervisor, "call_again") == set()
+
+
 def test_queues_move_with_the_clock(board, supervisor, frozen):
     frozen.advance(45 * H)  # "fresh" is now due within 6 hours, "soon" is late
     assert ids(supervisor, "due_soon") == {"fresh"}

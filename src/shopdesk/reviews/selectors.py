@@ -13,6 +13,7 @@ Queues (now = the clock):
 - due (due_soon ∪ overdue): what needs someone now (the benchmark's query);
 - explanation_due: no outcome and the window (explanation_due_at) ends within the next 24 hours;
 - waiting: contacted, no outcome yet, window still open;
+- call_again: contacted, no outcome, and the next contact time agreed with the buyer has come (003: 下次打电话的时间);
 - done: an outcome recorded; positive: positive reviews (no follow-up).
 """
 
@@ -67,6 +68,8 @@ def queue_q(name: str, now: datetime | None = None) -> Q:
                  **open_)
     if name == "waiting":
         return Q(first_contact_at__isnull=False, explanation_due_at__gte=now, **open_)
+    if name == "call_again":
+        return Q(first_contact_at__isnull=False, next_contact_at__lte=now, explanation_due_at__gte=now, **open_)
     if name == "done":
         return Q(rating__in=NEEDS_FOLLOW_UP) & ~Q(outcome="")
     if name == "positive":
@@ -76,7 +79,8 @@ def queue_q(name: str, now: datetime | None = None) -> Q:
     raise ValueError(f"unknown review queue {name!r}")
 
 
-QUEUES = ("follow_up", "due_soon", "overdue", "explanation_due", "waiting", "done", "positive", "all", "due")
+QUEUES = ("follow_up", "due_soon", "overdue", "explanation_due", "waiting", "call_again", "done", "positive", "all",
+          "due")
 
 
 def review_queue(user, name: str, *, now: datetime | None = None):
@@ -84,6 +88,8 @@ def review_queue(user, name: str, *, now: datetime | None = None):
     qs = reviews_visible_to(user).filter(queue_q(name, now))
     if name in ("explanation_due", "waiting"):
         return qs.order_by("explanation_due_at", "id")
+    if name == "call_again":
+        return qs.order_by("next_contact_at", "id")
     if name in ("positive", "all", "done"):
         return qs.order_by("-posted_at", "-id")
     return qs.order_by("follow_up_due_at", "id")

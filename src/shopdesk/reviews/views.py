@@ -30,9 +30,11 @@ from shopdesk.web.workbench import CS_SCHEDULE
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TABS = [("follow_up", _("To follow up")), ("due_soon", _("Due soon")), ("overdue", _("Overdue")),
-        ("explanation_due", _("Explanation due")), ("waiting", _("Waiting for the buyer")), ("done", _("Done")),
+        ("explanation_due", _("Explanation due")), ("waiting", _("Waiting for the buyer")),
+        ("call_again", _("Time to call again")), ("done", _("Done")),
         ("positive", _("Positive")), ("all", _("All"))]
-SORT_OF_TAB = {"explanation_due": "explanation_due_at", "waiting": "explanation_due_at", "done": "-posted_at",
+SORT_OF_TAB = {"explanation_due": "explanation_due_at", "waiting": "explanation_due_at",
+               "call_again": "next_contact_at", "done": "-posted_at",
                "positive": "-posted_at", "all": "-posted_at"}
 
 
