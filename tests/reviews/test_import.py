@@ -7,7 +7,7 @@ import pytest
 
 from shopdesk.core.errors import ServiceError
 from shopdesk.core.models import Deadline
-from shopdesk.reviews import exports, services
+from shopdesk.reviews import exports, selectors, services
 from shopdesk.reviews.models import Review
 
 
@@ -93,6 +93,12 @@ def test_reimport_creates_nothing_and_takes_platform_changes(order, agent, revie
     assert r1.rating == "positive" and r1.text == "换货后很满意" and r1.outcome == "modified"
     assert r1.follow_up_due_at is None
     assert services.open_follow_up_deadline(r1) is None
+    # ... and still counts as the negative review it was, for the weekly cause report and the done list
+    assert r1.first_rating == "negative"
+    year, week, _day = r1.posted_at.isocalendar()
+    report = selectors.weekly_report(agent, year, week)
+    assert report["totals"]["negative"] == 1 and report["by_reason"][0]["category"] == "colour" and "R1" in set(
+        selectors.review_queue(agent, "done").values_list("platform_review_id", flat=True))
 
 
 def test_template_reads_back(order, agent, tmp_path, frozen):

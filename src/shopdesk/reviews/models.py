@@ -53,6 +53,10 @@ class Review(models.Model):
     item_title = models.CharField(_("item"), max_length=200, blank=True)
     sku = models.ForeignKey("catalog.SKU", null=True, blank=True, on_delete=models.PROTECT, related_name="reviews")
     rating = models.CharField(_("rating"), max_length=10, choices=Rating.choices, db_index=True)
+    # The rating as the buyer first posted it: a negative review the buyer later changed still counts as negative in
+    # the weekly cause report and in "done" (the platform's current rating is `rating`).
+    first_rating = models.CharField(_("rating as posted"), max_length=10, choices=Rating.choices, blank=True,
+                                    db_default="")
     text = models.TextField(_("review"), blank=True)
     posted_at = models.DateTimeField(_("posted at"))
     category = models.CharField(_("reason"), max_length=10, choices=Category.choices, blank=True)

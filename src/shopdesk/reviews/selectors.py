@@ -71,7 +71,7 @@ def queue_q(name: str, now: datetime | None = None) -> Q:
     if name == "call_again":
         return Q(first_contact_at__isnull=False, next_contact_at__lte=now, explanation_due_at__gte=now, **open_)
     if name == "done":
-        return Q(rating__in=NEEDS_FOLLOW_UP) & ~Q(outcome="")
+        return (Q(rating__in=NEEDS_FOLLOW_UP) | Q(first_rating__in=NEEDS_FOLLOW_UP)) & ~Q(outcome="")
     if name == "positive":
         return Q(rating=R.POSITIVE)
     if name == "all":
@@ -148,14 +148,20 @@ def week_range(year: int, week: int) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=7)
 
 
+def as_posted():
+    """The rating as first posted (first_rating, else the current rating): what the reports and "done" count."""
+    return Coalesce(NullIf("first_rating", Value("")), "rating")
+
+
 def weekly_report(user, year: int, week: int, *, shop=None) -> dict:
     """Neutral and negative reviews posted in the ISO week, counted by reason, by product and by shop; plus the
     ratings of all reviews of the week and how many have an outcome. Four aggregate queries."""
     start, end = week_range(year, week)
-    week_qs = Review.objects.filter(shop__in=shops_visible_to(user), posted_at__gte=start, posted_at__lt=end)
+    week_qs = (Review.objects.filter(shop__in=shops_visible_to(user), posted_at__gte=start, posted_at__lt=end)
+               .annotate(posted_as=as_posted()))
     if shop is not None:
         week_qs = week_qs.filter(shop=shop)
-    bad = week_qs.filter(rating__in=NEEDS_FOLLOW_UP)
+    bad = week_qs.filter(posted_as__in=NEEDS_FOLLOW_UP)
     labels = dict(Review.Category.choices)
     by_reason = [{"category": row["category"], "label": labels.get(row["category"], "未分类"), "count": row["n"]}
                  for row in bad.values("category").annotate(n=Count("id")).order_by("-n", "category")]
@@ -163,18 +169,18 @@ def weekly_report(user, year: int, week: int, *, shop=None) -> dict:
     product = Coalesce(NullIf("item_title", blank), NullIf("order_line__title", blank), NullIf("sku__code", blank))
     by_product = [{"product": row["product"] or "—", "count": row["n"], "negative": row["negative"]}
                   for row in bad.annotate(product=product).values("product")
-                  .annotate(n=Count("id"), negative=Count("id", filter=Q(rating=R.NEGATIVE)))
+                  .annotate(n=Count("id"), negative=Count("id", filter=Q(posted_as=R.NEGATIVE)))
                   .order_by("-n", "product")]
     by_shop = [{"shop": row["shop__name"], "code": row["shop__code"], "count": row["n"], "positive": row["positive"],
                 "neutral": row["neutral"], "negative": row["negative"]}
                for row in week_qs.values("shop__name", "shop__code")
-               .annotate(n=Count("id"), positive=Count("id", filter=Q(rating=R.POSITIVE)),
-                         neutral=Count("id", filter=Q(rating=R.NEUTRAL)),
-                         negative=Count("id", filter=Q(rating=R.NEGATIVE)))
+               .annotate(n=Count("id"), positive=Count("id", filter=Q(posted_as=R.POSITIVE)),
+                         neutral=Count("id", filter=Q(posted_as=R.NEUTRAL)),
+                         negative=Count("id", filter=Q(posted_as=R.NEGATIVE)))
                .order_by("shop__code")]
     totals = week_qs.aggregate(
-        all=Count("id"), positive=Count("id", filter=Q(rating=R.POSITIVE)),
-        neutral=Count("id", filter=Q(rating=R.NEUTRAL)), negative=Count("id", filter=Q(rating=R.NEGATIVE)),
-        with_outcome=Count("id", filter=Q(rating__in=NEEDS_FOLLOW_UP) & ~Q(outcome="")))
+        all=Count("id"), positive=Count("id", filter=Q(posted_as=R.POSITIVE)),
+        neutral=Count("id", filter=Q(posted_as=R.NEUTRAL)), negative=Count("id", filter=Q(posted_as=R.NEGATIVE)),
+        with_outcome=Count("id", filter=Q(posted_as__in=NEEDS_FOLLOW_UP) & ~Q(outcome="")))
     return {"week": f"{year}-W{week:02d}", "start": start, "end": end - timedelta(days=1), "totals": totals,
             "by_reason": by_reason, "by_product": by_product, "by_shop": by_shop}

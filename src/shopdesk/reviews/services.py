@@ -133,7 +133,8 @@ def record_review(*, actor, shop, platform_review_id: str, rating: str, posted_a
                     platform_order_no=_clean_text(platform_order_no or (order.platform_order_no if order else ""), 64),
                     buyer_platform_id=_clean_text(buyer_platform_id or (order.buyer_platform_id if order else ""), 80),
                     item_title=_clean_text(item_title or (order_line.title if order_line else ""), 200),
-                    sku=order_line.sku if order_line else None, rating=rating, text=(text or "").strip(),
+                    sku=order_line.sku if order_line else None, rating=rating, first_rating=rating,
+                    text=(text or "").strip(),
                     posted_at=posted_at, category=category or "", created_at=clock.now())
     _set_deadlines(review)
     try:
@@ -455,7 +456,8 @@ def import_reviews(*, actor, shop, path) -> dict:
                         platform_order_no=row.order_no,
                         buyer_platform_id=row.buyer or (order.buyer_platform_id if order else ""),
                         item_title=row.title or (line.title if line else ""), sku=line.sku if line else None,
-                        rating=row.rating, text=row.text, posted_at=row.posted_at, category=row.category,
+                        rating=row.rating, first_rating=row.rating, text=row.text, posted_at=row.posted_at,
+                        category=row.category,
                         created_at=now)
         _set_deadlines(review)
         try:
