@@ -79,11 +79,15 @@ def test_due_query_uses_the_deadline_indexes(board, supervisor):
     from django.db import connection
 
     qs = selectors.review_queue(supervisor, "due")[:50]
-    sql, params = qs.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        plan = " ".join(str(row) for row in cursor.fetchall())
-    assert "review_follow_up_queue" in plan and "review_explanation_queue" in plan, plan
+    if connection.vendor == "postgresql":
+        # A table this small is read whole by PostgreSQL's planner; forbid that to see the plan it has at scale.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = qs.explain()
+    if connection.vendor == "sqlite":  # one index per OR branch, merged (the benchmark's database)
+        assert "review_follow_up_queue" in plan and "review_explanation_queue" in plan, plan
+    else:
+        assert "review_follow_up_queue" in plan and "Seq Scan on reviews_review" not in plan, plan
 
 
 def test_first_follow_up_closes_the_48_hour_deadline(make_review, agent, frozen):
