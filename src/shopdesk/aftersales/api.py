@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -31,6 +31,7 @@ from shopdesk.inventory.models import Location
 from shopdesk.orders import services as order_services
 from shopdesk.orders.selectors import orders_visible_to
 from shopdesk.staff.roles import APPROVE_REFUND, UNMASK_PERSONAL_DATA
+from shopdesk.web.files import private_image
 
 VIEW = "aftersales.view_case"
 VIEW_COMPLAINT = "aftersales.view_complaint"
@@ -493,22 +494,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             url_name="evidence-photo")
     def photo(self, request, pk=None, evidence_id=None):
         """A photo of the case's evidence (the `photo_url` of the detail)."""
-        from shopdesk.catalog.images import sniff_image_type
-
         case = self.get_object()
         item = CaseEvidence.objects.filter(case=case, pk=evidence_id).first()
-        if item is None or not item.photo:
+        if item is None:
             raise Http404
-        try:
-            handle = item.photo.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        kind = sniff_image_type(handle.read(16)) or "application/octet-stream"
-        handle.seek(0)
-        response = FileResponse(handle, content_type=kind)
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return private_image(item.photo)
 
 
 # --- complaints -----------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db.models import Case as SqlCase
 from django.db.models import IntegerField, Prefetch, Q, Value, When
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext, pgettext_lazy
@@ -42,6 +42,7 @@ from shopdesk.orders.models import Order
 from shopdesk.orders.selectors import orders_visible_to
 from shopdesk.orders.views_work import elapsed
 from shopdesk.staff.roles import APPROVE_REFUND
+from shopdesk.web.files import private_image
 from shopdesk.web.forms import add_service_error
 from shopdesk.web.tables import Column, Tab, Table
 
@@ -299,22 +300,8 @@ def case_detail(request, pk):
 @permission_required(VIEW, raise_exception=True)
 def evidence_photo(request, pk):
     """A buyer's photo, to people who may see the case (never a public media URL)."""
-    from shopdesk.catalog.images import sniff_image_type
-
     item = get_object_or_404(CaseEvidence.objects.filter(case__in=selectors.cases_visible_to(request.user)), pk=pk)
-    if not item.photo:
-        raise Http404
-    try:
-        handle = item.photo.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    kind = sniff_image_type(handle.read(16)) or "application/octet-stream"
-    handle.seek(0)
-    response = FileResponse(handle, content_type=kind)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = "inline"
-    return response
+    return private_image(item.photo)
 
 
 def _act(request, pk, form_class, call, success, files=False):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -38,6 +38,7 @@ from shopdesk.fulfillment.models import (
 from shopdesk.fulfillment.tracking_files import STATUSES, event_from_json
 from shopdesk.fulfillment.uploads import UploadFile, saved_upload
 from shopdesk.orders.selectors import orders_visible_to
+from shopdesk.web.files import private_image
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_PUSH_EVENTS = 5000
@@ -369,21 +370,7 @@ class MissingItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_name="photo")
     def photo(self, request, pk=None):
-        from shopdesk.catalog.images import sniff_image_type
-
-        claim = self.get_object()
-        if not claim.photo:
-            raise Http404
-        try:
-            handle = claim.photo.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        kind = sniff_image_type(handle.read(16)) or "application/octet-stream"
-        handle.seek(0)
-        response = FileResponse(handle, content_type=kind)
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return private_image(self.get_object().photo)
 
 
 # --- courier bills --------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
@@ -40,6 +40,7 @@ from shopdesk.fulfillment.uploads import saved_upload
 from shopdesk.orders.models import OrderLine, Status
 from shopdesk.orders.selectors import orders_visible_to
 from shopdesk.orders.views_work import elapsed
+from shopdesk.web.files import private_image
 from shopdesk.web.forms import add_service_error
 from shopdesk.web.htmx import is_htmx, posted_ids
 from shopdesk.web.tables import Column, Tab, Table
@@ -267,22 +268,7 @@ def missing_item(request, pk):
 @permission_required(VIEW_CLAIMS, raise_exception=True)
 def missing_item_photo(request, pk):
     """The buyer's photo, to people who may see the claim (never a public media URL)."""
-    from shopdesk.catalog.images import sniff_image_type
-
-    claim = _claim(request, pk)
-    if not claim.photo:
-        raise Http404
-    try:
-        handle = claim.photo.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    kind = sniff_image_type(handle.read(16)) or "application/octet-stream"
-    handle.seek(0)
-    response = FileResponse(handle, content_type=kind)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = "inline"
-    return response
+    return private_image(_claim(request, pk).photo)
 
 
 @permission_required(services.DECIDE_CLAIM, raise_exception=True)
