@@ -48,3 +48,28 @@ def login(page, live_server):
         assert "/login/" not in page.url, page.content()
 
     return do
+
+
+@pytest.fixture
+def session_as(browser, live_server):
+    """session_as("username") -> (context, page): a browser context of its own (its own session, for two people at
+    once) logged in as `username`, in English for stable assertions, collecting console errors in `page.errors`."""
+    from django.conf import settings
+
+    def open_(username, password="shopdesk-test"):
+        context = browser.new_context(locale="en-US", viewport={"width": 1360, "height": 860})
+        context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.errors = errors
+        page.goto(live_server.url + "/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        assert "/login/" not in page.url, page.content()
+        return context, page
+
+    return open_

@@ -14,7 +14,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 
 from shopdesk.aftersales import policy
 from shopdesk.aftersales.models import Case
@@ -67,25 +66,7 @@ def negative_review(shop, delivered):
         buyer_platform_id="tb_buyer_e2e")
 
 
-def _open(browser, live_server, username):
-    """A browser context of its own (its own session) logged in as `username`, in English for stable assertions."""
-    context = browser.new_context(locale="en-US", viewport={"width": 1360, "height": 860})
-    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.errors = errors
-    page.goto(live_server.url + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "shopdesk-test")
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    assert "/login/" not in page.url, page.content()
-    return context, page
-
-
-def test_return_received_refunded_and_a_negative_review_followed_up(browser, live_server, people, delivered,
+def test_return_received_refunded_and_a_negative_review_followed_up(session_as, live_server, people, delivered,
                                                                     negative_review, warehouse):
     from playwright.sync_api import expect
 
@@ -96,7 +77,7 @@ def test_return_received_refunded_and_a_negative_review_followed_up(browser, liv
     contexts = []
     try:
         # --- the agent: from the order page to the case form --------------------------------------------------------
-        ctx, agent = _open(browser, live_server, "yangli")
+        ctx, agent = session_as("yangli")
         contexts.append(ctx)
         agent.goto(f"{live_server.url}/orders/{order.pk}/")
         with agent.expect_navigation():
@@ -161,7 +142,7 @@ def test_return_received_refunded_and_a_negative_review_followed_up(browser, liv
         expect(agent.locator(".facts").first).to_contain_text(RETURN_TRACKING)
 
         # --- the warehouse: scan the return tracking number, restock, submit -----------------------------------------
-        ctx, keeper = _open(browser, live_server, "zhoujie")
+        ctx, keeper = session_as("zhoujie")
         contexts.append(ctx)
         keeper.goto(f"{live_server.url}/aftersales/receiving/")
         scan = keeper.locator('.scan-box input[name="q"]')

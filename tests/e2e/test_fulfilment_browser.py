@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings
 
 from shopdesk.fulfillment import services
 from shopdesk.fulfillment.models import BuyerNotice, Handover, Shipment
@@ -48,24 +47,6 @@ def orders(zto, stocked, make_order):
     return (one, sku_a), (two, sku_b)
 
 
-def _open(browser, live_server, username):
-    """A browser context of its own (its own session) logged in as `username`, in English for stable assertions."""
-    context = browser.new_context(locale="en-US", viewport={"width": 1360, "height": 860})
-    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.errors = errors
-    page.goto(live_server.url + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "shopdesk-test")
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    assert "/login/" not in page.url, page.content()
-    return context, page
-
-
 def _scan(page, box: str, code: str) -> None:
     """What a scanner does: type the code into the focused scan box and press Enter."""
     from playwright.sync_api import expect
@@ -75,14 +56,14 @@ def _scan(page, box: str, code: str) -> None:
     page.press(box, "Enter")
 
 
-def test_print_pick_check_pack_ship_and_hand_over(browser, live_server, people, orders):
+def test_print_pick_check_pack_ship_and_hand_over(session_as, live_server, people, orders):
     from playwright.sync_api import expect
 
     (one, sku_a), (two, sku_b) = orders
     contexts = []
     try:
         # --- the picker: a new batch from the verified orders -----------------------------------------------------
-        ctx, picker = _open(browser, live_server, "zhoujie")
+        ctx, picker = session_as("zhoujie")
         contexts.append(ctx)
         picker.goto(f"{live_server.url}/fulfilment/")
         expect(picker.locator('[data-stage="to_print"] .n')).to_have_text("2")
@@ -128,7 +109,7 @@ def test_print_pick_check_pack_ship_and_hand_over(browser, live_server, people, 
         expect(board.locator("tbody tr.done")).to_have_count(2)
 
         # --- the checker, in a second browser: check, quality, pack ------------------------------------------------
-        ctx, checker = _open(browser, live_server, "zhengkai")
+        ctx, checker = session_as("zhengkai")
         contexts.append(ctx)
         one.refresh_from_db()
         two.refresh_from_db()
