@@ -277,6 +277,19 @@ def cmd_restore(args) -> int:
     return 0
 
 
+def cmd_service_train(args) -> int:
+    from shopdesk.service import intents
+
+    return intents.train_command(args)
+
+
+def cmd_service_import_chats(args) -> int:
+    _require_migrated()
+    from shopdesk.service import chatlog
+
+    return chatlog.import_command(args)
+
+
 def cmd_bench(args) -> int:
     import importlib.util
     import json
@@ -395,6 +408,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="auto", choices=["auto", "taobao", "jd", "generic"])
     p.add_argument("--json", action="store_true",
                    help="print one JSON object: created, updated, duplicates, rejected [{line, reason}]")
+    service = add("service", None, "customer service: the reply-suggestion model, chat-log import (客服)")
+    service_sub = service.add_subparsers(dest="service_command", metavar="ACTION", required=True)
+    p = service_sub.add_parser("train", parents=[common], help="retrain the intent model from the labelled dataset",
+                               description="Retrain the buyer-message intent model from the labelled dataset and "
+                                           "report its accuracy on the held-out split.")
+    p.set_defaults(func=cmd_service_train)
+    p.add_argument("--dataset", help="a labelled dataset (JSON lines: text, intent); default: the packaged one")
+    p.add_argument("--output", help="where to write the model (default: the packaged model file)")
+    p = service_sub.add_parser("import-chats", parents=[common], help="import a platform chat log (聊天记录导入)",
+                               description="Import a platform chat-log export (CSV or xlsx: time, shop, buyer, "
+                                           "agent, direction, text); importing it again adds nothing.")
+    p.set_defaults(func=cmd_service_import_chats)
+    p.add_argument("file", help="the chat log, CSV (UTF-8 or GBK) or xlsx")
+    p.add_argument("--shop", help="shop code for rows that name no shop")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object: created, duplicates, rejected [{line, reason}]")
     p = add("bench", cmd_bench, "run a benchmark from bench/ (in a temporary data dir unless --data-dir is given)")
     p.add_argument("name", help="benchmark name, or all")
     p.add_argument("--rows", type=int, help="data size (each benchmark has a default)")

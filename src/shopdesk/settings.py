@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "shopdesk.fulfillment",
     "shopdesk.aftersales",
     "shopdesk.reviews",
+    "shopdesk.service",
     "shopdesk.web",
 ]
 

@@ -85,6 +85,22 @@ _REVIEWS_VIEW = ["reviews.view_review"]
 _REVIEWS_WORK = [*_REVIEWS_VIEW, "reviews.add_review", "reviews.change_review", "reviews.add_followup",
                  "reviews.view_reviewsettings", "reviews.change_reviewsettings"]
 APPROVE_COMPENSATION = "reviews.approve_compensation"
+# Customer service workbench (客服工作台, product.md §2.7): every CS post chats with buyers, keeps personal canned
+# replies and sees the roster; the supervisor keeps the shop-wide replies, the roster, quality inspection, the KPIs,
+# the score sheets and the chat widgets, and approves discounts beyond an agent's authority; the manager approves
+# the score sheets. Operations reads the KPIs (inquiry conversion is theirs too).
+APPROVE_DISCOUNT = "service.approve_discount"
+APPROVE_SCORESHEET = "service.approve_scoresheet"
+VIEW_SERVICE_KPI = "service.view_kpi"
+_CHAT = ["service.view_conversation", "service.reply_conversation", "service.change_conversation",
+         "service.view_cannedreply", "service.add_cannedreply", "service.add_discountrequest",
+         "service.view_discountrequest", "service.view_shift", "service.view_rosterentry"]
+_CS_SUPERVISE = [*_CHAT, "service.change_cannedreply", "service.delete_cannedreply", APPROVE_DISCOUNT,
+                 VIEW_SERVICE_KPI, "service.inspect_quality", "service.view_qualityscore",
+                 "service.add_rosterentry", "service.delete_rosterentry", "service.add_shift", "service.change_shift",
+                 "service.view_scoresheet", "service.change_scoresheet", "service.view_chatwidget",
+                 "service.change_chatwidget", "service.view_servicesettings", "service.change_servicesettings",
+                 "service.import_chatlog"]
 
 
 @dataclass(frozen=True)
@@ -119,7 +135,8 @@ _role(
      *_WAREHOUSES, *_STOCK_HEALTH, *_STOCK_THRESHOLDS, *_STOCKTAKE, APPROVE_STOCKTAKE, *_RECEIVING, *_TRANSFERS,
      *_STOCK_REPORTS, *_PERIOD_CLOSE, *_PURCHASING, *_WAREHOUSE_SETUP, *_ORDERS_WORK, *_ORDER_TASKS, *_ORDER_FULFIL,
      *_ORDER_RULES, *_WAREHOUSE_WORK, *_CARRIER_SETUP, *_PARCEL_CS, *_RESHIP, *_BILLS, *_NOTICES, *_CASES_WORK,
-     *_RETURNS_RECEIVE, APPROVE_REFUND, VIEW_STAFF_COMPLAINTS, *_REVIEWS_WORK, APPROVE_COMPENSATION],
+     *_RETURNS_RECEIVE, APPROVE_REFUND, VIEW_STAFF_COMPLAINTS, *_REVIEWS_WORK, APPROVE_COMPENSATION,
+     *_CS_SUPERVISE, APPROVE_SCORESHEET],
     max_discount_percent=Decimal("30"), max_shipping_fee_change=Decimal("100"), max_refund=Decimal("5000"),
 )
 _role(
@@ -127,7 +144,7 @@ _role(
     [_("Plan campaigns and holiday promotions"), _("Adjust prices by season"), _("Analyse traffic and conversion"),
      _("Write the weekly competitor notes")],
     [*_SHOPS, VIEW_COST_PRICE, "staff.view_role", *_CATALOG_VIEW, *_CATALOG_EDIT, *_CATALOG_PHOTOS,
-     *_CATALOG_PRICES, *_STOCK, *_ORDERS_VIEW, *_REVIEWS_VIEW],
+     *_CATALOG_PRICES, *_STOCK, *_ORDERS_VIEW, *_REVIEWS_VIEW, VIEW_SERVICE_KPI],
     max_discount_percent=Decimal("10"), max_shipping_fee_change=Decimal("20"),
 )
 _role(
@@ -146,7 +163,7 @@ _role(
     [_("Answer inquiries and guide purchases"), _("Bargain within your authority"),
      _("Verify the order details with the buyer"), _("Note special requests on the order")],
     [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK, *_ORDERS_WORK, *_PARCELS_VIEW, *_NOTICES, *_CASES_VIEW,
-     *_REVIEWS_VIEW],
+     *_REVIEWS_VIEW, *_CHAT],
     max_discount_percent=Decimal("5"), max_shipping_fee_change=Decimal("10"),
     tags=frozenset({"cs"}),
 )
@@ -155,7 +172,7 @@ _role(
     [_("Answer tracking questions"), _("Handle returns, exchanges and refunds"), _("Handle complaints"),
      _("Follow up negative reviews within 48 hours"), _("Make care visits")],
     [*_SHOPS, UNMASK_PERSONAL_DATA, *_CATALOG_VIEW, *_STOCK, *_ORDERS_WORK, *_ORDER_TASKS, *_PARCEL_CS, *_NOTICES,
-     *_CASES_WORK, *_REVIEWS_WORK],
+     *_CASES_WORK, *_REVIEWS_WORK, *_CHAT],
     max_discount_percent=Decimal("5"), max_shipping_fee_change=Decimal("10"), max_refund=Decimal("300"),
     tags=frozenset({"cs"}),
 )
@@ -165,7 +182,8 @@ _role(
      _("Prepare the monthly reward/penalty score sheet before payroll"), _("Train the agents")],
     [*_SEE_STAFF, *_SHOPS, UNMASK_PERSONAL_DATA, "core.view_auditevent", "staff.view_standin", *_CATALOG_VIEW,
      *_STOCK, *_ORDERS_WORK, *_ORDER_TASKS, *_ORDER_RULES, *_PARCEL_CS, *_RESHIP, *_NOTICES, *_CASES_WORK,
-     APPROVE_REFUND, VIEW_STAFF_COMPLAINTS, *_REVIEWS_WORK, APPROVE_COMPENSATION],
+     APPROVE_REFUND, VIEW_STAFF_COMPLAINTS, *_REVIEWS_WORK, APPROVE_COMPENSATION,
+     *_CS_SUPERVISE],
     max_discount_percent=Decimal("10"), max_shipping_fee_change=Decimal("20"), max_refund=Decimal("2000"),
     tags=frozenset({"cs"}),
 )
