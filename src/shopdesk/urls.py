@@ -115,10 +115,12 @@ urlpatterns = [
     path("fulfilment/", include("shopdesk.fulfillment.urls")),
     path("aftersales/", include("shopdesk.aftersales.urls")),
     path("reviews/", include("shopdesk.reviews.urls")),
+    path("service/", include("shopdesk.service.urls")),
     path("api/v1/me/", core_api.me, name="api-me"),
     path("api/v1/catalog/import/", catalog_api.ImportView.as_view(), name="api-catalog-import"),
     path("api/v1/catalog/export/", catalog_api.ExportView.as_view(), name="api-catalog-export"),
     path("api/v1/catalog/template/", catalog_api.TemplateView.as_view(), name="api-catalog-template"),
+    path("api/v1/service/", include("shopdesk.service.api_urls")),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI sets one inline <style>; its scripts stay external (split view), so only styles are relaxed here.

@@ -1,0 +1,3 @@
+"""Pages of the customer-service workbench: see service/urls.py."""
+
+urlpatterns: list = []
