@@ -185,11 +185,16 @@ class DiscountRequest(models.Model):
         return f"{self.percent}% ({self.get_state_display()})"
 
 
+def new_widget_key() -> str:
+    """24 URL-safe characters (144 random bits): the public key a shop's website embeds."""
+    return secrets.token_urlsafe(18)
+
+
 class ChatWidget(models.Model):
     """The own-site chat a shop embeds on its website: its public key, the sites allowed to embed it, the greeting."""
 
     shop = models.OneToOneField("channels.Shop", on_delete=models.CASCADE, related_name="chat_widget")
-    key = models.CharField(_("widget key"), max_length=32, unique=True, default=secrets.token_urlsafe)
+    key = models.CharField(_("widget key"), max_length=32, unique=True, default=new_widget_key)
     enabled = models.BooleanField(_("enabled"), default=True)
     allowed_origins = models.TextField(_("allowed sites"), blank=True,
                                        help_text=_("One origin per line, e.g. https://shop.example.com"))

@@ -27,7 +27,15 @@ from shopdesk.core import audit, clock
 from shopdesk.core.errors import Conflict, NotAllowed, ServiceError
 from shopdesk.orders.models import Order
 from shopdesk.service import replies
-from shopdesk.service.models import CannedReply, ChatWidget, Conversation, DiscountRequest, Message, ReplyGroup
+from shopdesk.service.models import (
+    CannedReply,
+    ChatWidget,
+    Conversation,
+    DiscountRequest,
+    Message,
+    ReplyGroup,
+    new_widget_key,
+)
 from shopdesk.staff.authz import authority_limits, authorize_actor
 
 VIEW = "service.view_conversation"
@@ -62,8 +70,8 @@ def _clean_text(text: str, field: str = "text") -> str:
     if not text:
         raise invalid(gettext("The message is empty."), field)
     if len(text) > MAX_TEXT:
-        raise ServiceError(gettext("A message has at most %(n)d characters; this one has %(m)d.")
-                           % {"n": MAX_TEXT, "m": len(text)}, field)
+        raise invalid(gettext("A message has at most %(n)d characters; this one has %(m)d.")
+                      % {"n": MAX_TEXT, "m": len(text)}, field)
     return text
 
 
@@ -81,7 +89,7 @@ def conversation_for(*, shop, buyer_id: str, buyer_nick: str = "", channel: str 
     """The buyer's one thread in the shop, created on first contact (safe when two messages race to create it)."""
     buyer_id = (buyer_id or "").strip()
     if not buyer_id:
-        raise ServiceError(gettext("The buyer account is missing."), "buyer_id")
+        raise invalid(gettext("The buyer account is missing."), "buyer_id")
     if len(buyer_id) > 80:
         raise invalid(gettext("The buyer account has at most 80 characters."), "buyer_id")
     found = Conversation.objects.filter(shop=shop, buyer_id=buyer_id).first()
@@ -202,7 +210,7 @@ def set_tags(*, actor, conversation: Conversation, tags: list[str]) -> Conversat
         if tag and tag not in cleaned:
             cleaned.append(tag)
     if len(cleaned) > MAX_TAGS:
-        raise ServiceError(gettext("At most %(n)d tags.") % {"n": MAX_TAGS}, "tags")
+        raise invalid(gettext("At most %(n)d tags.") % {"n": MAX_TAGS}, "tags")
     conversation = _locked(conversation)
     before = audit.snapshot(conversation, _CONVERSATION_FIELDS)
     conversation.tags = cleaned
@@ -375,7 +383,7 @@ def _percent(value) -> Decimal:
     try:
         percent = Decimal(str(value)).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
-        raise ServiceError(gettext("The discount must be a number of percent."), "percent") from None
+        raise invalid(gettext("The discount must be a number of percent."), "percent") from None
     if not (Decimal("0") < percent < Decimal("100")):
         raise invalid(gettext("The discount is between 0 and 100 percent."), "percent")
     return percent
@@ -473,7 +481,7 @@ def configure_widget(*, actor, shop, enabled: bool, allowed_origins: str, greeti
     widget.enabled, widget.allowed_origins = enabled, "\n".join(origins)
     widget.greeting = (greeting or "").strip()[:200] or widget.greeting
     if new_key:
-        widget.key = secrets.token_urlsafe()
+        widget.key = new_widget_key()
     widget.save()
     audit.record_event("service.widget_configured", actor=actor, obj=widget, grant=grant,
                        changes=audit.changes_between(before, audit.snapshot(widget, _WIDGET_FIELDS)))

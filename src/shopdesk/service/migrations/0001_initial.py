@@ -2,7 +2,6 @@
 
 import datetime
 import django.db.models.deletion
-import secrets
 import shopdesk.core.clock
 import shopdesk.service.models
 from django.conf import settings
@@ -75,7 +74,7 @@ class Migration(migrations.Migration):
             name='ChatWidget',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(default=secrets.token_urlsafe, max_length=32, unique=True, verbose_name='widget key')),
+                ('key', models.CharField(default=shopdesk.service.models.new_widget_key, max_length=32, unique=True, verbose_name='widget key')),
                 ('enabled', models.BooleanField(default=True, verbose_name='enabled')),
                 ('allowed_origins', models.TextField(blank=True, help_text='One origin per line, e.g. https://shop.example.com', verbose_name='allowed sites')),
                 ('greeting', models.CharField(default='亲，您好！有什么可以帮您的吗？', max_length=200, verbose_name='greeting')),
