@@ -6,7 +6,7 @@ order pool's (shop, buyer account) and the stored `waiting_since`, so it is one 
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from shopdesk.channels.selectors import shops_visible_to
 from shopdesk.orders.models import Order
@@ -37,7 +37,8 @@ def queue(user, name: str = "waiting"):
         return qs.filter(status=Conversation.Status.CLOSED).order_by("-closed_at", "-id")
     else:
         qs = qs.exclude(status=Conversation.Status.CLOSED)
-    return qs.order_by("-has_order", "waiting_since", "-last_message_at", "id")
+    # NULLS LAST: a buyer still waiting comes before an answered one on every database (SQLite puts NULLs first).
+    return qs.order_by("-has_order", F("waiting_since").asc(nulls_last=True), "-last_message_at", "id")
 
 
 def queue_counts(user) -> dict[str, int]:

@@ -38,7 +38,7 @@ def home(request):
     show_cs_schedule = any(ROLES[c].tags & {"cs"} for c in codes if c in ROLES)
     return render(request, "web/home.html", {
         "sections": sections,
-        "cs_schedule": workbench.cs_schedule() if show_cs_schedule else None,
+        "cs_schedule": workbench.cs_schedule(user=user) if show_cs_schedule else None,
         "limits": authz.authority_limits(user) if codes else None,
         "approves_over_limit": user.has_perm(APPROVE_OVER_LIMIT),
     })
