@@ -221,6 +221,15 @@ SPECTACULAR_SETTINGS = {
         "AftersalesCaseStateEnum": "shopdesk.aftersales.models.Case.State",
         "ComplaintStepEnum": "shopdesk.aftersales.models.Complaint.Step",
         "ReturnShippingEnum": "shopdesk.aftersales.models.Case.ReturnShipping",
+        "ConversationStatusEnum": "shopdesk.service.models.Conversation.Status",
+        "ConversationChannelEnum": "shopdesk.service.models.Conversation.Channel",
+        "MessageDirectionEnum": "shopdesk.service.models.Message.Direction",
+        "MessageSourceEnum": "shopdesk.service.models.Message.Source",
+        "CannedReplyGroupEnum": "shopdesk.service.models.ReplyGroup",
+        "DiscountRequestStateEnum": "shopdesk.service.models.DiscountRequest.State",
+        # Names kept as they were before conversations added their own "channel" and "source" fields.
+        "ChannelEnum": "shopdesk.reviews.models.FollowUp.Channel",
+        "SourceEnum": "shopdesk.orders.models.Source",
     },
 }
 

@@ -49,4 +49,6 @@ def context_for(conversation, *, agent=None, order=None, product: str = "") -> d
 def _agent_name(agent) -> str:
     if agent is None or not getattr(agent, "is_authenticated", False):
         return ""
-    return agent.get_full_name() or agent.get_username()
+    # The name the buyer knows the agent by (staff profile), never the login name when there is one.
+    profile = getattr(agent, "staff_profile", None)
+    return getattr(profile, "display_name", "") or agent.get_full_name() or agent.get_username()
