@@ -222,3 +222,67 @@ def test_settings_page_saves_and_validates(supervisor):
     zero = html(c.post("/service/settings/", {**data, "s_quality": "0", "s_first_response": "0",
                                               "s_answered_30s": "0", "s_conversion": "0"}))
     assert "form-errors" in zero
+
+
+# --- home tiles and the demo ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def team_tiles():
+    """The tiles registered as ServiceConfig.ready() does, removed afterwards if this test added them."""
+    from shopdesk.service import workbench_team
+    from shopdesk.web.workbench import TILES
+
+    before = list(TILES)
+    workbench_team.register_tiles()
+    workbench_team.register_tiles()  # twice is once
+    yield
+    TILES[:] = before
+
+
+def _tile(page: str, key: str) -> int:
+    part = page.split(f'data-tile="{key}"')[1]
+    return int(part.split('class="tile-count">')[1].split("<")[0])
+
+
+def test_home_tiles_for_the_supervisor_and_the_manager(team_tiles, day_of_chats, supervisor, agent, manager):
+    services_team.build_scoresheet(actor=supervisor, agent=agent, month=date(2026, 10, 1))
+    home = html(login(supervisor).get("/"))
+    assert _tile(home, "service_team_quality") == 1  # the day with the absolute promise, under 80, not reviewed
+    assert _tile(home, "service_team_sheets") == 1
+    assert _tile(home, "service_team_roster") == 7  # nobody on the roster this week
+    assert home.count('data-tile="service_team_') == 3
+    sheet = ScoreSheet.objects.get()
+    services_team.submit_scoresheet(actor=supervisor, sheet=sheet)
+    boss = html(login(manager).get("/"))
+    assert _tile(boss, "service_team_approve") == 1 and 'data-tile="service_team_quality"' not in boss
+    assert 'data-tile="service_team_' not in html(login(agent).get("/"))
+
+
+def test_score_sheet_tile_reminds_of_unbuilt_sheets_a_week_before_due(team_tiles, supervisor, agent,
+                                                                      aftersales_agent):
+    from shopdesk.service import selectors_team
+
+    assert selectors_team.sheets_to_submit(date(2026, 11, 1)) == 0  # October's sheets are due on 11-09
+    assert selectors_team.sheets_to_submit(date(2026, 11, 2)) == 2  # a week before: both agents' sheets missing
+    services_team.build_scoresheets(actor=supervisor, month=date(2026, 10, 1))
+    assert selectors_team.sheets_to_submit(date(2026, 11, 2)) == 2  # built, still to submit
+    for sheet in ScoreSheet.objects.all():
+        services_team.submit_scoresheet(actor=supervisor, sheet=sheet)
+    assert selectors_team.sheets_to_submit(date(2026, 11, 2)) == 0
+
+
+def test_team_demo_makes_a_roster_with_one_gap_and_sheets(make_user, shop):
+    from shopdesk.service import selectors_team
+    from shopdesk.service.demo_team import load_team_demo
+
+    for username, role in (("chenjing", "cs_presales"), ("hemei", "cs_presales"), ("yangli", "cs_aftersales"),
+                           ("zhaomin", "cs_supervisor"), ("zhangwei", "manager")):
+        make_user(role, username=username, shops=[shop])
+    assert load_team_demo() is True
+    week = selectors_team.roster_week(clock.today())
+    assert [(c.day, [g[0].strftime("%H:%M") for g in c.gaps]) for c in week.coverage if c.gaps] == [
+        (date(2026, 11, 25), ["17:30"])]
+    assert {s.agent.username: s.state for s in ScoreSheet.objects.select_related("agent")} == {
+        "chenjing": "submitted", "hemei": "draft", "yangli": "approved"}
+    assert load_team_demo() is False

@@ -465,7 +465,8 @@ class SheetQuery(serializers.Serializer):
 
 class BuildInput(serializers.Serializer):
     month = MonthField(help_text="YYYY-MM")
-    agent = serializers.CharField(required=False, help_text="One agent's username (default: every CS person).")
+    agent = serializers.CharField(required=False, help_text="One CS person's username (default: every pre-sales "
+                                                            "and after-sales agent).")
 
 
 class AdjustInput(serializers.Serializer):

@@ -19,6 +19,9 @@ from shopdesk.staff.authz import sees_all_shops
 from shopdesk.staff.roles import ROLES
 
 CS_ROLE_CODES = tuple(code for code, spec in ROLES.items() if "cs" in spec.tags)
+# The posts that answer buyers all day and get a monthly score sheet (the supervisor does not receive buyers,
+# 003:552; the manager may still build a supervisor's sheet one by one).
+AGENT_ROLE_CODES = ("cs_presales", "cs_aftersales")
 OPEN_SHEET_STATES = (ScoreSheet.State.DRAFT, ScoreSheet.State.REJECTED)
 
 
@@ -40,6 +43,12 @@ def person_name(user) -> str:
 def cs_people():
     """Active people holding a customer-service post (pre-sales, after-sales, supervisor)."""
     return (get_user_model().objects.filter(is_active=True, groups__role__code__in=CS_ROLE_CODES)
+            .select_related("staff_profile").distinct().order_by("username"))
+
+
+def sheet_agents():
+    """Active pre-sales and after-sales agents: who gets a score sheet when a month's sheets are built."""
+    return (get_user_model().objects.filter(is_active=True, groups__role__code__in=AGENT_ROLE_CODES)
             .select_related("staff_profile").distinct().order_by("username"))
 
 
@@ -209,8 +218,19 @@ def last_month(today: date | None = None) -> date:
     return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
-def sheets_to_submit() -> int:
-    return ScoreSheet.objects.filter(state__in=OPEN_SHEET_STATES).count()
+SHEET_REMINDER_DAYS = 7
+
+
+def sheets_to_submit(today: date | None = None) -> int:
+    """Sheets still with the supervisor (draft or sent back), plus last month's sheets not built yet once their due
+    day is a week away or past."""
+    today = today or clock.today()
+    count = ScoreSheet.objects.filter(state__in=OPEN_SHEET_STATES).count()
+    month = last_month(today)
+    if due_on(month, service_settings().payroll_day) - timedelta(days=SHEET_REMINDER_DAYS) <= today:
+        built = ScoreSheet.objects.filter(month=month).values("agent_id")
+        count += sheet_agents().exclude(pk__in=built).count()
+    return count
 
 
 def sheets_awaiting_approval() -> int:

@@ -396,12 +396,12 @@ def build_scoresheet(*, actor, agent, month: date) -> ScoreSheet:
 
 @transaction.atomic
 def build_scoresheets(*, actor, month: date) -> list[ScoreSheet]:
-    """Build or rebuild the sheets of `month` for every customer-service person (approved and submitted sheets are
-    left as they are)."""
+    """Build or rebuild the sheets of `month` for every pre-sales and after-sales agent (approved and submitted
+    sheets are left as they are)."""
     grant = authorize_actor(actor, CHANGE_SHEET)
     month = _month(month)
     settings = selectors_team.service_settings()
-    agents = list(selectors_team.cs_people())
+    agents = list(selectors_team.sheet_agents())
     locked = set(ScoreSheet.objects.filter(month=month).exclude(state__in=selectors_team.OPEN_SHEET_STATES)
                  .values_list("agent_id", flat=True))
     agents = [a for a in agents if a.pk not in locked]

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import dateformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from shopdesk.core import clock
@@ -138,7 +139,7 @@ def quality_list(request):
         request, selectors_team.quality_scores(request.user),
         columns=[Column("score", _("Score"), "effective", "num"), Column("day", _("Day"), "day"),
                  Column("shop", _("Shop"), "conversation__shop__code"), Column("buyer", _("Buyer")),
-                 Column("agent", _("Agent"), "agent__username"), Column("findings", _("Findings")),
+                 Column("agent", _("Agent"), "agent__username"), Column("findings", pgettext_lazy("quality inspection", "Findings")),
                  Column("reviewed", _("Reviewed"), "reviewed_at")],
         filterset_class=f.QualityFilter, row_template="service/team/rows/quality.html", default_sort="effective",
         empty_text=_("No quality scores. Scores are made when a conversation closes, or with “Inspect a day”."))
