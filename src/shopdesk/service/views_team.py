@@ -18,9 +18,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import dateformat
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from shopdesk.core import clock
@@ -139,7 +138,8 @@ def quality_list(request):
         request, selectors_team.quality_scores(request.user),
         columns=[Column("score", _("Score"), "effective", "num"), Column("day", _("Day"), "day"),
                  Column("shop", _("Shop"), "conversation__shop__code"), Column("buyer", _("Buyer")),
-                 Column("agent", _("Agent"), "agent__username"), Column("findings", pgettext_lazy("quality inspection", "Findings")),
+                 Column("agent", _("Agent"), "agent__username"),
+                 Column("findings", pgettext_lazy("quality inspection", "Findings")),
                  Column("reviewed", _("Reviewed"), "reviewed_at")],
         filterset_class=f.QualityFilter, row_template="service/team/rows/quality.html", default_sort="effective",
         empty_text=_("No quality scores. Scores are made when a conversation closes, or with “Inspect a day”."))
