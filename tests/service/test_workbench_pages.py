@@ -389,3 +389,42 @@ def test_demo_conversations_in_every_state():
     assert client.get(_url("conversation", first.pk)).status_code == 200
     assert "data-conversation" in html
     assert load_service_demo() is False  # idempotent
+
+
+def test_open_queue_lists_waiting_buyers_before_answered_ones(chat, agent_client, frozen):
+    chat([("buyer", "在吗", NOW - timedelta(minutes=20)), ("agent", "在的", NOW - timedelta(minutes=19))],
+         buyer="answered", nick="已回复")
+    chat([("buyer", "有货吗", NOW - timedelta(minutes=2))], buyer="asking", nick="等回复")
+    html = agent_client.get(_url("workbench"), {"queue": "open"}).content.decode()
+    assert html.index("等回复") < html.index("已回复")
+    assert "已回复" not in agent_client.get(_url("workbench"), {"queue": "waiting"}).content.decode()
+
+
+def test_suggestions_follow_the_bargaining_playbook(chat, agent_client, supervisor, frozen):
+    from shopdesk.service.standard_replies import install_standard_replies
+
+    install_standard_replies(actor=supervisor)
+    conversation = chat([("buyer", "能便宜点吗", NOW - timedelta(minutes=10))])
+    html = agent_client.get(_url("conversation", conversation.pk)).content.decode()
+    assert 'data-intent="bargain"' in html and 'data-action="refuse"' in html
+    suggested = html[html.index('id="suggestions"'):html.index('class="panel wb-quick"')]
+    assert suggested.count("data-reply-text") >= 1  # the refusal script, ready to pick
+    chat([("buyer", "便宜一点嘛", NOW - timedelta(minutes=8)), ("agent", "现在满199减20哦", NOW - timedelta(minutes=7)),
+          ("buyer", "再便宜点", NOW - timedelta(minutes=6)), ("agent", "这款质量很好的", NOW - timedelta(minutes=5)),
+          ("buyer", "打个八折吧，便宜点", NOW - timedelta(minutes=4))])
+    html = agent_client.get(_url("conversation", conversation.pk)).content.decode()
+    assert 'data-action="supervisor_request"' in html  # 20% is beyond the agent's 5%
+    assert _url("discount_request", conversation.pk) in html
+    agent_client.post(_url("discount_request", conversation.pk), {"percent": "20", "note": "第四次议价"})
+    assert DiscountRequest.objects.filter(conversation=conversation, state="pending").exists()
+    html = agent_client.get(_url("conversation", conversation.pk)).content.decode()
+    assert 'data-action="gift"' in html  # while the supervisor decides: a gift, not a lower price
+
+
+def test_queue_excerpt_masks_phone_numbers(chat, agent_client, make_order, frozen):
+    conversation = chat([("buyer", "付好了", NOW - timedelta(minutes=1))])
+    order = make_order(buyer="tb-buyer", mobile="13912345678", name="李")
+    services.send_verification(actor=agent_client.user, conversation=conversation, order=order)
+    html = agent_client.get(_url("workbench"), {"queue": "open"}).content.decode()
+    listed = html[html.index('class="wb-conversations"'):html.index("</ul>", html.index('class="wb-conversations"'))]
+    assert "13912345678" not in listed and "139****5678" in listed

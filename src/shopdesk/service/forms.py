@@ -54,15 +54,22 @@ class DiscountDecisionForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
 
+INTENT_LABELS = {
+    "greeting": _("Greeting"), "authenticity": _("Authentic?"), "product_quality": _("Product quality"),
+    "size_fit": _("Size and fit"), "stock": _("Stock"), "bargain": _("Bargaining"), "promotion": _("Promotion"),
+    "shipping_time": _("Shipping time"), "carrier": _("Carrier"), "cod": _("Cash on delivery"),
+    "address_change": _("Address change"), "invoice": _("Invoice"), "tracking": _("Tracking"),
+    "missing_item": _("Missing item"), "quality_problem": _("Quality problem"),
+    "return_exchange": _("Return or exchange"), "refund": _("Refund"), "complaint": _("Complaint"),
+    "review": _("Review"), "other": _("Other"),
+}
+
+
 def intent_choices() -> list[tuple[str, str]]:
-    """The buyer intents a reply may answer, with their labels (empty while the classifier is not installed)."""
-    try:
-        from shopdesk.service import intents
-    except ImportError:  # pragma: no cover - the classifier module ships with the package
-        return []
-    labels = getattr(intents, "INTENT_LABELS", None) or getattr(intents, "LABELS", None) or {}
-    codes = intents.INTENTS
-    return [(code, str(labels.get(code, code)) if isinstance(labels, dict) else code) for code in codes]
+    """The buyer intents a reply may answer, with their labels."""
+    from shopdesk.service.intents import INTENTS
+
+    return [(code, INTENT_LABELS.get(code, code)) for code in INTENTS]
 
 
 class CannedReplyForm(forms.Form):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections import OrderedDict
 
 from django.contrib import messages
@@ -38,6 +39,7 @@ from shopdesk.orders.views_work import elapsed
 from shopdesk.service import replies, selectors, services
 from shopdesk.service import workbench as service_workbench
 from shopdesk.service.forms import (
+    INTENT_LABELS,
     CannedReplyForm,
     DiscountDecisionForm,
     DiscountRequestForm,
@@ -52,6 +54,7 @@ from shopdesk.web.forms import add_service_error
 from shopdesk.web.htmx import is_htmx
 
 VIEW = services.VIEW
+_MOBILE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 REPLY = services.REPLY
 CHANGE = services.CHANGE
 VIEW_REPLIES = "service.view_cannedreply"
@@ -91,15 +94,6 @@ def _service_error(request, exc: ServiceError) -> None:
     messages.error(request, exc.message)
 
 
-INTENT_LABELS = {
-    "greeting": _("Greeting"), "authenticity": _("Authentic?"), "product_quality": _("Product quality"),
-    "size_fit": _("Size and fit"), "stock": _("Stock"), "bargain": _("Bargaining"), "promotion": _("Promotion"),
-    "shipping_time": _("Shipping time"), "carrier": _("Carrier"), "cod": _("Cash on delivery"),
-    "address_change": _("Address change"), "invoice": _("Invoice"), "tracking": _("Tracking"),
-    "missing_item": _("Missing item"), "quality_problem": _("Quality problem"),
-    "return_exchange": _("Return or exchange"), "refund": _("Refund"), "complaint": _("Complaint"),
-    "review": _("Review"), "other": _("Other"),
-}
 
 
 def _intent_label(code: str) -> str:
@@ -138,6 +132,8 @@ def _queue(request) -> dict:
     rows = rows[:QUEUE_LIMIT]
     for row in rows:
         row.waited = elapsed(row.waiting_since) if row.waiting_since else ""
+        # The list is glanced at by anyone passing: phone numbers in an excerpt (a verification message) masked.
+        row.last_text = _MOBILE.sub(lambda m: masking.mask_phone(m.group(0)), row.last_text or "")
     base = reverse("service:workbench")
     tabs = [{"key": key, "label": QUEUE_LABELS[key], "count": counts.get(key, 0), "url": f"{base}?queue={key}",
              "active": key == name and not only} for key in selectors.QUEUES]
@@ -169,11 +165,9 @@ def _reply_groups(user, conversation: Conversation, values: dict, query: str = "
 
 def _suggestion(user, conversation: Conversation, text: str, values: dict) -> dict | None:
     """The suggestion for the buyer's last message: intent, confidence, fitting replies, the bargaining move."""
+    from shopdesk.service import suggest
+
     if not text:
-        return None
-    try:
-        from shopdesk.service import suggest
-    except ImportError:  # pragma: no cover - ships with the package
         return None
     found = suggest.suggest(user=user, text=text, conversation=conversation)
     move = getattr(found, "move", None)
@@ -184,7 +178,7 @@ def _suggestion(user, conversation: Conversation, text: str, values: dict) -> di
                     for r in (found.replies or [])],
         "move": None if move is None else {
             "step": move.step, "action": move.action, "explanation": move.explanation,
-            "label": ACTION_LABELS.get(move.action, move.action)},
+            "label": ACTION_LABELS.get(move.action, move.action), "offer": getattr(move, "offer_percent", None)},
     }
 
 
@@ -292,10 +286,8 @@ def _delta(request, conversation: Conversation, *, error: str = "", sent: bool =
     last_id = new[-1].pk if new else after
     suggestion = None
     buyer_text = _last_buyer_text(new)
-    if buyer_text:
-        orders = list(selectors.buyer_orders(conversation, limit=1))
-        values = _reply_context(conversation, request.user, orders[0] if orders else None)
-        suggestion = _suggestion(request.user, conversation, buyer_text, values)
+    if buyer_text:  # suggest() fills the replies' variables itself
+        suggestion = _suggestion(request.user, conversation, buyer_text, {})
     response = render(request, "service/partials/thread_delta.html", {
         "conversation": conversation, "new": new, "last_id": last_id, "error": error,
         "suggestion": suggestion, "refresh_suggestion": bool(buyer_text), "posted": request.method == "POST"})
