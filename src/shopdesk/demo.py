@@ -79,6 +79,8 @@ def load_demo() -> DemoResult:
     from shopdesk.inventory.demo import load_inventory_demo
     from shopdesk.orders.demo import load_orders_demo
     from shopdesk.reviews.demo import load_reviews_demo
+    from shopdesk.service.demo import load_service_demo
+    from shopdesk.service.demo_team import load_team_demo
 
     created = False
     with transaction.atomic():
@@ -91,6 +93,8 @@ def load_demo() -> DemoResult:
         created |= load_orders_demo()  # a day's orders in every state, exceptions, a risk cluster, approvals
         created |= load_reviews_demo()  # reviews of every age: each queue of the review workbench has some
         created |= load_aftersales_demo()  # delivered orders of the past weeks with cases and complaints
+        created |= load_service_demo()  # conversations beside the demo orders, canned replies, own-site chat widgets
+        created |= load_team_demo()  # duty roster with a coverage gap, quality scores, last month's score sheets
     return DemoResult(created=created)
 
 

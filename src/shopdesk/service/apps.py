@@ -6,3 +6,9 @@ class ServiceConfig(AppConfig):
     name = "shopdesk.service"
     label = "service"
     verbose_name = _("Customer service")
+
+    def ready(self):
+        from shopdesk.service import workbench, workbench_team
+
+        workbench.register_tiles()
+        workbench_team.register_tiles()

@@ -23,28 +23,42 @@ def _has_order():
     return Exists(Order.objects.filter(shop=OuterRef("shop"), buyer_platform_id=OuterRef("buyer_id")))
 
 
+def waiting_condition() -> Q:
+    """A buyer waits for an answer here: an unanswered buyer message in an open conversation of a live channel.
+    Imported platform chats are history: they are answered in the platform's own chat tool, never from here."""
+    return (Q(waiting_since__isnull=False) & ~Q(status=Conversation.Status.CLOSED)
+            & ~Q(channel=Conversation.Channel.PLATFORM))
+
+
+def in_queue_order(qs):
+    """Buyers who have an order in the shop first, then the longest waiting, then the latest active (000:229)."""
+    # NULLS LAST: a buyer still waiting comes before an answered one on every database (SQLite puts NULLs first).
+    return (qs.select_related("shop", "assignee").annotate(has_order=_has_order())
+            .order_by("-has_order", F("waiting_since").asc(nulls_last=True), "-last_message_at", "id"))
+
+
 def queue(user, name: str = "waiting"):
     """A queue of the workbench: `waiting` (a buyer waits for an answer), `mine`, `unassigned`, `open` (not
     closed), `closed`. Buyers with an order first, then by waiting time."""
-    qs = conversations_visible_to(user).select_related("shop", "assignee").annotate(has_order=_has_order())
+    qs = conversations_visible_to(user)
     if name == "waiting":
-        qs = qs.filter(waiting_since__isnull=False).exclude(status=Conversation.Status.CLOSED)
+        qs = qs.filter(waiting_condition())
     elif name == "mine":
         qs = qs.filter(assignee=user).exclude(status=Conversation.Status.CLOSED)
     elif name == "unassigned":
         qs = qs.filter(assignee__isnull=True).exclude(status=Conversation.Status.CLOSED)
     elif name == "closed":
-        return qs.filter(status=Conversation.Status.CLOSED).order_by("-closed_at", "-id")
+        return (qs.filter(status=Conversation.Status.CLOSED).select_related("shop", "assignee")
+                .annotate(has_order=_has_order()).order_by("-closed_at", "-id"))
     else:
         qs = qs.exclude(status=Conversation.Status.CLOSED)
-    # NULLS LAST: a buyer still waiting comes before an answered one on every database (SQLite puts NULLs first).
-    return qs.order_by("-has_order", F("waiting_since").asc(nulls_last=True), "-last_message_at", "id")
+    return in_queue_order(qs)
 
 
 def queue_counts(user) -> dict[str, int]:
     open_ = ~Q(status=Conversation.Status.CLOSED)
     return conversations_visible_to(user).aggregate(
-        waiting=Count("pk", filter=open_ & Q(waiting_since__isnull=False)),
+        waiting=Count("pk", filter=waiting_condition()),
         mine=Count("pk", filter=open_ & Q(assignee=user)),
         unassigned=Count("pk", filter=open_ & Q(assignee__isnull=True)),
         open=Count("pk", filter=open_),

@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Substr
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -100,10 +100,6 @@ def _intent_label(code: str) -> str:
     return str(INTENT_LABELS.get(code, code))
 
 
-def _has_order():
-    return Exists(Order.objects.filter(shop=OuterRef("shop"), buyer_platform_id=OuterRef("buyer_id")))
-
-
 def _last_message(field: str):
     return Subquery(Message.objects.filter(conversation=OuterRef("pk")).exclude(direction=Message.Direction.NOTE)
                     .order_by("-sent_at", "-id").values(field)[:1])
@@ -120,9 +116,7 @@ def _queue(request) -> dict:
     only = request.GET.get("only", "")
     condition = service_workbench.filter_condition(only)
     if condition is not None:
-        qs = (selectors.conversations_visible_to(user).select_related("shop", "assignee")
-              .annotate(has_order=_has_order()).filter(condition)
-              .order_by("-has_order", F("waiting_since").asc(nulls_last=True), "-last_message_at", "id"))
+        qs = selectors.in_queue_order(selectors.conversations_visible_to(user).filter(condition))
     else:
         only = ""
         qs = selectors.queue(user, name)

@@ -94,7 +94,7 @@ def counts(user) -> dict[str, int]:
 
         open_ = ~Q(status=CLOSED)
         cached = selectors.conversations_visible_to(user).order_by().aggregate(
-            waiting=Count("pk", filter=open_ & Q(waiting_since__isnull=False)),
+            waiting=Count("pk", filter=selectors.waiting_condition()),
             mine=Count("pk", filter=open_ & Q(assignee=user)),
             verify=Count("pk", filter=Q(verification_due())),
             notices=Count("pk", filter=Q(notices_due())),
