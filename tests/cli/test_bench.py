@@ -20,7 +20,11 @@ def test_bench_all_runs_and_reports_ratios(tmp_path):
     assert result.returncode == 0, result.stderr
     blocks = result.stdout.split("== ")[1:]
     reports = {b.split("\n", 1)[0]: json.loads(b.split("\n", 1)[1]) for b in blocks}
-    assert set(reports) == {"audit", "lists", "inventory", "orders", "fulfilment", "aftersales"}
+    assert set(reports) == {"audit", "lists", "inventory", "orders", "fulfilment", "aftersales", "service"}
+    suggest, kpis = reports["service"]["suggest"], reports["service"]["kpis"]
+    assert suggest["messages_per_second"] > 0 and suggest["held_out_accuracy"] >= 0.9, suggest
+    assert kpis["by_day_queries"] == kpis["by_month_queries"] and kpis["same_totals_by_month"], kpis
+    assert 0 < kpis["converted"] <= kpis["inquiries"], kpis
     decide = reports["aftersales"]["decide"]
     assert decide["requests"] == 300 and decide["decisions_per_second"] > 0 and decide["rule_codes_seen"] > 5
     reviews = reports["aftersales"]["reviews"]
