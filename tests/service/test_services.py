@@ -143,9 +143,10 @@ def test_assignment_to_colleagues_of_the_shop_only(chat, agent, aftersales_agent
         services.assign_conversation(actor=agent, conversation=conversation,
                                      agent=make_user("warehouse", shops=[shop]))
     assert "agent" in refused.value.fields
-    with pytest.raises(NotAllowed):
+    with pytest.raises(ServiceError) as refused:  # the colleague's shops, not the actor's: a field error
         services.assign_conversation(actor=agent, conversation=conversation,
                                      agent=make_user("cs_presales", shops=[other_shop]))
+    assert "agent" in refused.value.fields and refused.value.status == 400
     services.assign_conversation(actor=agent, conversation=conversation, agent=None)
     conversation.refresh_from_db()
     assert conversation.assignee is None

@@ -190,9 +190,12 @@ def assign_conversation(*, actor, conversation: Conversation, agent) -> Conversa
     conversation = _locked(conversation)
     if agent is not None:
         if not agent.is_active or not agent.has_perm(REPLY):
-            raise invalid(gettext("%(name)s does not answer buyers.") % {"name": agent.get_username()},
-                               "agent")
-        check_shop_access(agent, conversation.shop)
+            raise invalid(gettext("%(name)s does not answer buyers.") % {"name": agent.get_username()}, "agent")
+        try:
+            check_shop_access(agent, conversation.shop)
+        except NotAllowed:
+            raise invalid(gettext("%(name)s does not work on shop %(shop)s.")
+                          % {"name": agent.get_username(), "shop": conversation.shop.name}, "agent") from None
     before = audit.snapshot(conversation, _CONVERSATION_FIELDS)
     conversation.assignee = agent
     conversation.save(update_fields=["assignee"])
