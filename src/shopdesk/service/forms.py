@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from shopdesk.service import replies
@@ -75,7 +75,8 @@ def intent_choices() -> list[tuple[str, str]]:
 class CannedReplyForm(forms.Form):
     """A canned reply; `scope` chooses personal or shop-wide (only for those who manage the shop's replies)."""
 
-    scope = forms.ChoiceField(label=_("For"), choices=[("personal", _("Only me")), ("shop", _("The whole team"))])
+    scope = forms.ChoiceField(label=pgettext_lazy("canned reply", "For"),
+                              choices=[("personal", _("Only me")), ("shop", _("The whole team"))])
     group = forms.ChoiceField(label=_("Group"), choices=ReplyGroup.choices)
     title = forms.CharField(label=_("Title"), max_length=40)
     text = forms.CharField(label=_("Text"), max_length=500, widget=forms.Textarea(attrs={"rows": 4}))

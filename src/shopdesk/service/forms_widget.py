@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class WidgetSettingsForm(forms.Form):
@@ -11,5 +12,5 @@ class WidgetSettingsForm(forms.Form):
     allowed_origins = forms.CharField(
         label=_("Allowed sites"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One site per line, e.g. https://shop.example.com. Left empty, any website may embed the chat."))
-    greeting = forms.CharField(label=_("Greeting"), max_length=200, required=False,
+    greeting = forms.CharField(label=pgettext_lazy("chat widget", "Greeting"), max_length=200, required=False,
                                help_text=_("The first message the buyer sees when opening the chat."))

@@ -39,7 +39,8 @@ class Conversation(models.Model):
                              related_name="conversations")
     buyer_id = models.CharField(_("buyer account"), max_length=80)
     buyer_nick = models.CharField(_("buyer"), max_length=80, blank=True)
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.API)
+    channel = models.CharField(pgettext_lazy("conversation", "channel"), max_length=10, choices=Channel.choices,
+                               default=Channel.API)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")

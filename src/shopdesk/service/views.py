@@ -60,7 +60,8 @@ CHANGE = services.CHANGE
 VIEW_REPLIES = "service.view_cannedreply"
 ORDER_CHANGE = "orders.change_order"
 CASE_OPEN = "aftersales.add_case"
-QUEUE_LABELS = {"waiting": _("Waiting"), "mine": _("Mine"), "unassigned": _("Unassigned"), "open": _("Open"),
+QUEUE_LABELS = {"waiting": pgettext_lazy("conversations", "Waiting"), "mine": _("Mine"), "unassigned": _("Unassigned"),
+                "open": pgettext_lazy("conversations", "Open"),
                 "closed": pgettext_lazy("conversations", "Closed")}
 QUEUE_LIMIT = 100  # conversations listed in the left column
 THREAD_LIMIT = 200  # latest messages shown; older ones stay in the database (and in the KPIs)

@@ -44,8 +44,9 @@ APPROVE_SHEET = "service.approve_scoresheet"
 CHANGE_SETTINGS = "service.change_servicesettings"
 
 MEASURES = [
-    ("conversations", _("Conversations"), _("接待人数: conversation-days in which the agent answered at least once "
-                                            "(one buyer in one shop on one day counts once).")),
+    ("conversations", pgettext_lazy("kpi", "Conversations"),
+     _("接待人数: conversation-days in which the agent answered at least once "
+       "(one buyer in one shop on one day counts once).")),
     ("first_response_seconds", _("First response"), _("首次响应: the average seconds from the buyer's first waiting "
                                                       "message to the day's first answer.")),
     ("response_seconds", _("Average response"), _("平均响应: the average seconds of every answer to a waiting "
