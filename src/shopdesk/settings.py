@@ -227,6 +227,7 @@ SPECTACULAR_SETTINGS = {
         "MessageSourceEnum": "shopdesk.service.models.Message.Source",
         "CannedReplyGroupEnum": "shopdesk.service.models.ReplyGroup",
         "DiscountRequestStateEnum": "shopdesk.service.models.DiscountRequest.State",
+        "ScoreSheetStateEnum": "shopdesk.service.models.ScoreSheet.State",
         # Names kept as they were before conversations added their own "channel" and "source" fields.
         "ChannelEnum": "shopdesk.reviews.models.FollowUp.Channel",
         "SourceEnum": "shopdesk.orders.models.Source",

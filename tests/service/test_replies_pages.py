@@ -111,7 +111,7 @@ def test_warehouse_has_no_canned_replies(client_for, shop):
 def test_supervisor_installs_the_standard_replies(supervisor, agent):
     pytest.importorskip("shopdesk.service.standard_replies")
     client = _login(supervisor)
-    assert "Install the standard replies" in client.get(reverse("service:replies")).content.decode()
+    assert "安装标准话术" in client.get(reverse("service:replies")).content.decode()  # "Install the standard replies"
     assert _login(agent).post(reverse("service:replies_install")).status_code == 403
     response = client.post(reverse("service:replies_install"))
     assert response.status_code == 302

@@ -50,6 +50,7 @@ def _person(username: str, field: str = "agent"):
     return user
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-10"})
 class MonthField(serializers.Field):
     """A month as YYYY-MM; internally its first day."""
 
@@ -206,7 +207,7 @@ class QualityQuery(serializers.Serializer):
     reviewed = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
-class ReviewInput(serializers.Serializer):
+class QualityReviewInput(serializers.Serializer):
     manual_score = serializers.IntegerField(allow_null=True, required=False, default=None,
                                             help_text="0-100, or null to go back to the rule score.")
     comment = serializers.CharField(allow_blank=True, required=False, default="", max_length=500,
@@ -261,13 +262,13 @@ class QualityScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=ReviewInput, responses=QualityScoreDetailSerializer, examples=[
+    @extend_schema(request=QualityReviewInput, responses=QualityScoreDetailSerializer, examples=[
         OpenApiExample("a manual score", request_only=True, value={"manual_score": 70, "comment": "承诺过头，已提醒"})])
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         """The supervisor's own score and comment (not on one's own conversation: 409)."""
         score = self.get_object()
-        s = ReviewInput(data=request.data)
+        s = QualityReviewInput(data=request.data)
         s.is_valid(raise_exception=True)
         score = services_team.review_quality_score(actor=request.user, score=score, **s.validated_data)
         score = self.get_queryset().get(pk=score.pk)
@@ -474,7 +475,7 @@ class AdjustInput(serializers.Serializer):
     comment = serializers.CharField(allow_blank=True, required=False, default="", max_length=500)
 
 
-class ReasonInput(serializers.Serializer):
+class ScoreSheetReasonInput(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=300)
 
 
@@ -548,20 +549,20 @@ class ScoreSheetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def submit(self, request, pk=None):
         return self._detail(services_team.submit_scoresheet(actor=request.user, sheet=self.get_object()))
 
-    @extend_schema(request=ReasonInput, responses=ScoreSheetDetailSerializer)
+    @extend_schema(request=ScoreSheetReasonInput, responses=ScoreSheetDetailSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """The manager approves (not their own sheet, nor one they submitted)."""
-        s = ReasonInput(data=request.data)
+        s = ScoreSheetReasonInput(data=request.data)
         s.is_valid(raise_exception=True)
         return self._detail(services_team.approve_scoresheet(actor=request.user, sheet=self.get_object(),
                                                              approve=True, reason=s.validated_data["reason"]))
 
-    @extend_schema(request=ReasonInput, responses=ScoreSheetDetailSerializer)
+    @extend_schema(request=ScoreSheetReasonInput, responses=ScoreSheetDetailSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """Send the sheet back to the supervisor; `reason` is required."""
-        s = ReasonInput(data=request.data)
+        s = ScoreSheetReasonInput(data=request.data)
         s.is_valid(raise_exception=True)
         return self._detail(services_team.reject_scoresheet(actor=request.user, sheet=self.get_object(),
                                                             reason=s.validated_data["reason"]))

@@ -89,7 +89,8 @@ class CannedReplyForm(forms.Form):
         label=_("Bargaining step"), required=False, coerce=int, empty_value=None,
         choices=[("", "—"), (1, _("1 Refuse with the reason")), (2, _("2 Pull back with the promotion")),
                  (3, _("3 Lead to value")), (4, _("4 Close within authority"))])
-    sort = forms.IntegerField(label=_("Order"), min_value=0, max_value=9999, required=False, initial=0)
+    sort = forms.IntegerField(label=pgettext_lazy("sort order", "Order"), min_value=0, max_value=9999, required=False,
+                              initial=0)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
     def __init__(self, *args, shops, may_personal: bool, may_shop: bool, editing: CannedReply | None = None,

@@ -55,8 +55,8 @@ class MonthField(forms.CharField):
 
 class KpiFilterForm(forms.Form):
     period = forms.ChoiceField(label=_("Per"), choices=list(PERIOD_LABELS.items()), required=False)
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs=DATE))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs=DATE))
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     shop = forms.ModelChoiceField(label=_("Shop"), queryset=None, required=False, to_field_name="code",
                                   empty_label=_("All my shops"))
     agent = PersonChoiceField(label=_("Agent"), queryset=None, required=False, empty_label=_("Everyone"))
@@ -88,9 +88,9 @@ class KpiFilterForm(forms.Form):
 
 class QualityFilter(django_filters.FilterSet):
     start = django_filters.DateFilter(label=_("From"), field_name="day", lookup_expr="gte",
-                                      widget=forms.DateInput(attrs=DATE))
+                                      widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     end = django_filters.DateFilter(label=_("To"), field_name="day", lookup_expr="lte",
-                                    widget=forms.DateInput(attrs=DATE))
+                                    widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     agent = django_filters.ModelChoiceFilter(label=_("Agent"), queryset=None, field_name="agent")
     shop = django_filters.ChoiceFilter(label=_("Shop"), field_name="conversation__shop__code", choices=())
     reviewed = django_filters.ChoiceFilter(label=_("Reviewed"), method="filter_reviewed",
@@ -117,7 +117,7 @@ class QualityFilter(django_filters.FilterSet):
 
 
 class InspectDayForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs=DATE))
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
 
 
 class ReviewForm(forms.Form):
@@ -129,7 +129,7 @@ class ReviewForm(forms.Form):
 
 
 class RosterEntryForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs=DATE))
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     shift = forms.ModelChoiceField(label=_("Shift"), queryset=Shift.objects.order_by("start", "id"))
     agent = PersonChoiceField(label=_("Agent"), queryset=None)
 

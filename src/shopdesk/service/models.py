@@ -26,7 +26,7 @@ from shopdesk.core import clock
 
 class Conversation(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("conversations", "Open")
         WAITING = "waiting", _("Waiting for the buyer")
         CLOSED = "closed", pgettext_lazy("conversation", "Closed")
 
