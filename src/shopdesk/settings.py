@@ -140,6 +140,9 @@ MEDIA_ROOT = DATA_DIR / "media"
 EXPORT_ROOT = DATA_DIR / "exports"
 # Order imports from the web run in a background thread so the page can show progress; tests run them inline.
 ORDERS_IMPORT_IN_BACKGROUND = os.environ.get("SHOPDESK_IMPORT_IN_BACKGROUND", "1") != "0"
+# An order import prepares its rows in a forked process beside the writer (a second core) when the importing process
+# runs a single thread (the command, a worker); SHOPDESK_IMPORT_FORK=0 keeps it in a thread of the importing process.
+ORDERS_IMPORT_FORK = config.env_bool("SHOPDESK_IMPORT_FORK", True)
 # Serve static files straight from the apps (no collectstatic needed for `shopdesk demo` / `serve`).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -38,3 +38,29 @@ def test_insert_rows_returns_ids_in_order_and_fills_defaults(monkeypatch):
     assert [saved[pk].action for pk in ids] == [r["action"] for r in rows]
     assert saved[ids[3]].changes == {"n": 3} and saved[ids[2]].changes == {}
     assert all(saved[pk].occurred_at is not None and saved[pk].object_type == "" for pk in ids)
+
+
+def test_rare_collections_restores_the_collector():
+    import gc
+
+    before = gc.get_threshold()
+    with bulk.rare_collections():
+        assert gc.get_threshold() == bulk.RARE_COLLECTIONS and gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+@pytest.mark.django_db
+def test_prepared_rows_take_defaults_and_set_columns_through_the_converter():
+    rows = bulk.values(AuditEvent, [{"actor_label": "system", "action": "x.one", "occurred_at": None}])
+    columns = bulk.columns(AuditEvent)
+    assert rows[0][columns["reason"]] == "" and rows[0][columns["actor_id"]] is None
+    assert bulk.converter(AuditEvent, "changes")({"a": 1}) == '{"a": 1}' or bulk.converter(AuditEvent, "changes")(
+        {"a": 1}) is not None
+    from shopdesk.core import clock
+
+    rows[0][columns["occurred_at"]] = bulk.converter(AuditEvent, "occurred_at")(clock.now())
+    rows[0][columns["changes"]] = bulk.converter(AuditEvent, "changes")({"a": {"before": None, "after": 1}})
+    with transaction.atomic():
+        (new_id,) = bulk.insert_values(AuditEvent, rows)
+    event = AuditEvent.objects.get(pk=new_id)
+    assert event.action == "x.one" and event.reason == "" and event.changes == {"a": {"before": None, "after": 1}}

@@ -102,7 +102,7 @@ def test_a_chunk_that_fails_marks_the_run_failed_and_leaves_no_reader_behind(sho
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importing, "write_chunk", broken)
+    monkeypatch.setattr(importing, "write_batch", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         services.import_orders(actor=None, shop=shop, path=ORDERS, items_path=ITEMS)
     run = ImportRun.objects.get()
@@ -289,3 +289,59 @@ def test_import_killed_half_way_and_run_again_ends_with_one_copy_and_right_reser
         assert conn.execute("SELECT SUM(reserved) FROM inventory_warehousestock").fetchone()[0] == 9000
     verify = _shopdesk("stock", "verify", data_dir=tmp_path)
     assert verify.returncode == 0 and "ledger OK" in verify.stdout
+
+
+def _snapshot(db: Path) -> dict:
+    """What an import wrote, without ids and times: orders, lines with their reservations, audit changes."""
+    with sqlite3.connect(db) as conn:
+        orders = conn.execute(
+            "SELECT platform_order_no, status, risk_flagged, risk_reasons, review_reasons, out_of_stock, has_unmapped,"
+            " address_incomplete, unreachable, carrier, discount, paid_amount, verified_at IS NULL,"
+            " CASE status WHEN 'cancelled' THEN NULL ELSE paid_at END "  # a closed order's payment time: the import's
+            "FROM orders_order ORDER BY platform_order_no").fetchall()
+        lines = conn.execute(
+            "SELECT o.platform_order_no, l.channel_sku_code, l.sku_id, l.quantity, l.unit_price, r.state, r.quantity "
+            "FROM orders_orderline l JOIN orders_order o ON o.id = l.order_id "
+            "LEFT JOIN inventory_reservation r ON r.id = l.reservation_id ORDER BY 1, l.id").fetchall()
+        events = conn.execute(
+            "SELECT e.object_repr, e.changes FROM core_auditevent e WHERE e.action = 'orders.import_create' "
+            "ORDER BY 1").fetchall()
+    return {"orders": orders, "lines": lines, "events": [(no, json.loads(c)) for no, c in events]}
+
+
+@pytest.mark.slow
+def test_the_forked_preparer_and_the_thread_write_exactly_the_same(tmp_path):
+    """The command prepares its rows in a forked process; SHOPDESK_IMPORT_FORK=0 (and any process running threads)
+    prepares them in a thread. Both write the same orders, lines, reservations and audit rows, over several
+    chunks, with review reasons, risk flags, unmapped lines and a stock that runs out."""
+    codes = [f"F-{i}" for i in range(4)]
+    got = {}
+    for mode in ("1", "0"):
+        data_dir = tmp_path / mode
+        data_dir.mkdir()
+        _prepare(data_dir, [*codes, *SAMPLE_CODES[:6]], stock=600)  # F-* run out before the last orders
+        orders, items = _generate(data_dir, 2600, [*codes, "NOT-LISTED"])
+        with orders.open(encoding="gb18030", newline="") as fh:
+            phone_at = next(csv.reader(fh)).index("联系手机")
+
+        def shared_phone(row, phone_at=phone_at):  # five buyers of each 500 share a phone: 刷单 risk
+            if int(row[0].strip('="')[1:]) % 500 < 5:
+                row[phone_at] = "'13900000000"
+            return row
+
+        orders = rewrite(orders, data_dir / "orders.csv", shared_phone)
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SHOPDESK_", "DJANGO_"))
+                  and k != "DATABASE_URL"}, "SHOPDESK_IMPORT_FORK": mode}
+        for pair in ((ORDERS, ITEMS), (orders, items)):
+            result = subprocess.run([sys.executable, "-m", "shopdesk", "import-orders", str(pair[0]), "--items",
+                                     str(pair[1]), "--shop", "tb", "--json", "--data-dir", str(data_dir)],
+                                    capture_output=True, text=True, env=env, timeout=300)
+            assert result.returncode == 0 and json.loads(result.stdout)["rejected"] == [], result.stderr
+        got[mode] = _snapshot(data_dir / "shopdesk.sqlite3")
+    forked, threaded = got["1"], got["0"]
+    assert len(forked["orders"]) == 2640 and len(forked["events"]) == 2640
+    statuses = Counter(row[1] for row in forked["orders"])
+    assert statuses["verified"] and statuses["paid"]  # some pass the review, some wait for a person
+    assert sum(row[2] for row in forked["orders"]) >= 25  # risk flags: the shared phones
+    assert any(row[5] for row in forked["orders"]) and any(row[6] for row in forked["orders"])  # short, unmapped
+    assert forked == threaded

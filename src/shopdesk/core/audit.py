@@ -176,3 +176,13 @@ def record_events(rows: list[dict]) -> None:
     if rows:
         _require_transaction(rows[0]["action"])
         bulk.insert_rows(AuditEvent, rows)
+
+
+def record_prepared_events(rows: list[list]) -> None:
+    """Write rows made by `event_values` and then `bulk.values` (an import prepares them in a process of its own),
+    in the current transaction."""
+    from shopdesk.core import bulk
+
+    if rows:
+        _require_transaction("prepared events")
+        bulk.insert_values(AuditEvent, rows)

@@ -16,36 +16,49 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
+import itertools
+import marshal
+import multiprocessing
+import operator
 import os
+import pickle
 import queue
 import sqlite3
+import sys
 import tempfile
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
+from typing import NamedTuple
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils.translation import gettext
 
 from shopdesk.catalog.selectors import skus_for_channel_codes
 from shopdesk.channels.importers import ImportFileError, LineRecord, OrderRecord, RowError
 from shopdesk.channels.importers.textfile import CHINA
 from shopdesk.core import audit, bulk, clock
+from shopdesk.core.models import AuditEvent
 from shopdesk.inventory import engine
 from shopdesk.orders import flows, risk, verification
 from shopdesk.orders.models import ImportRun, Order, OrderLine, ShopOrderRules, Status, UnreachableArea
 
-CHUNK = 2000  # orders per transaction: bigger chunks rewrite fewer index pages per order (random keys)
+CHUNK = 10000  # orders per transaction: bigger chunks rewrite fewer index pages per order (random keys)
+FIRST_CHUNKS = (1000, 4000)  # smaller first: the writer waits for the first chunk to be prepared
 HISTORY_BATCH = 500
 NOTIFY_EVERY = 20  # chunks between two listing syncs (auto delist at zero stock) during an import
 MAX_REPORTED = 1000  # rejected rows kept in the summary (all are counted)
-_PLATFORM_TO_STATUS = {"unpaid": Status.UNPAID, "paid": Status.PAID, "shipped": Status.SHIPPED,
-                       "completed": Status.COMPLETED, "cancelled": Status.CANCELLED}
-AUDIT_FIELDS = ("status", "buyer_platform_id", "mobile", "paid_amount", "carrier")
+# Plain strings, not the enum's members: an import's prepared rows cross a pipe, and members pickle slowly.
+_PLATFORM_TO_STATUS = {"unpaid": Status.UNPAID.value, "paid": Status.PAID.value, "shipped": Status.SHIPPED.value,
+                       "completed": Status.COMPLETED.value, "cancelled": Status.CANCELLED.value}
+AUDIT_FIELDS = ("status", "buyer_platform_id", "mobile", "paid_amount", "carrier")  # status first: the writer's
 
 
 @dataclass
@@ -207,11 +220,29 @@ class Source:
                 batch.clear()
         self._stage.executemany(_INSERT_ITEM, batch)
 
-    def chunks(self, size: int = CHUNK) -> Iterator[list[OrderRecord]]:
-        """Pass two: the valid orders, with their lines, `size` at a time, in file order."""
-        rows = self._stage.execute(f"SELECT {_STAGE_COLUMNS} FROM o ORDER BY rowid")  # noqa: S608 (field names only)
-        while batch := rows.fetchmany(size):
-            yield self._with_items([_staged_record(row) for row in batch])
+    def chunks(self, size: int = CHUNK, first: Iterable[int] = ()) -> Iterator[tuple[list[int], list[OrderRecord]]]:
+        """Pass two: the valid orders, with their lines, in file order, with their places in the stage (for
+        `records_at`): chunks of the sizes in `first`, then of `size`."""
+        rows = self._stage.execute(f"SELECT rowid, {_STAGE_COLUMNS} FROM o ORDER BY rowid")  # noqa: S608 (field names only)
+        sizes = itertools.chain((n for n in first if n < size), itertools.repeat(size))
+        while batch := rows.fetchmany(next(sizes)):
+            yield [row[0] for row in batch], self._with_items([_staged_record(row[1:]) for row in batch])
+
+    def records_at(self, places: list[int]) -> list[OrderRecord]:
+        """The records at these places of the stage (the orders of a chunk that are already known), in that order."""
+        marks = ",".join("?" * len(places))
+        found = {row[0]: _staged_record(row[1:]) for row in self._stage.execute(
+            f"SELECT rowid, {_STAGE_COLUMNS} FROM o WHERE rowid IN ({marks})", places)}  # noqa: S608 (field names only)
+        return self._with_items([found[place] for place in places])
+
+    def channel_codes(self) -> list[str]:
+        """Every channel SKU code of the valid orders' lines, once."""
+        return [code for (code,) in self._stage.execute("SELECT DISTINCT code FROM i")]
+
+    def reopen(self) -> None:
+        """A connection of this process's own to the stage (a forked preparer must not share its parent's)."""
+        self._inherited = self._stage  # not closed here: it is the parent's
+        self._stage = sqlite3.connect(os.path.join(self._stage_dir.name, "stage.sqlite3"), check_same_thread=False)
 
     def _with_items(self, chunk: list[OrderRecord]) -> list[OrderRecord]:
         taobao = self.fmt == "taobao"
@@ -342,19 +373,146 @@ def risk_row(key, order: Order, penny_item: str = "") -> risk.RiskRow:
                         order.ordered_at, order.paid_at, order.paid_amount, penny_item)
 
 
-def _history(shop, orders: list, window_hours: int) -> list[risk.RiskRow]:
-    """Recent orders of the shop that share a phone, buyer or street address with `orders`.
+def review_facts(order: Order, ctx: Context) -> verification.ReviewFacts:
+    """Set the address and carrier exception columns (and the carrier) of a paid order; the facts its review reads.
+    Needs no database: the import's preparer calls it."""
+    order.address_incomplete = not verification.address_complete(order.province, order.city, order.district,
+                                                                  order.address_detail)
+    carrier, reaches = verification.choose_carrier(
+        chosen=order.chosen_carrier, default=ctx.rules.default_carrier, province=order.province, city=order.city,
+        district=order.district, coverage=ctx.coverage)
+    if order.status in (Status.UNPAID, Status.PAID, Status.VERIFIED) and not order.tracking_no:
+        order.carrier = carrier
+    order.unreachable = not reaches
+    return verification.ReviewFacts(
+        address_complete=not order.address_incomplete, phone_ok=verification.phone_ok(order.mobile, order.landline),
+        reaches=reaches, buyer_message=order.buyer_message, seller_remark=order.seller_remark,
+        risk=order.risk_flagged, unmapped=order.has_unmapped, out_of_stock=order.out_of_stock,
+        paid_amount=order.paid_amount, is_cod=order.is_cod, on_hold=order.on_hold)
+
+
+def review_outcome(facts: verification.ReviewFacts, ctx: Context) -> list[str]:
+    """The reasons that hold a paid order for a person; none: it is verified automatically."""
+    return verification.review_reasons(facts, amount_above=ctx.rules.review_amount_above,
+                                       review_cod=ctx.rules.review_cod)
+
+
+def apply_review(order: Order, ctx: Context, *, now) -> None:
+    """Set the exception columns, the carrier and the review reasons of a paid order; verify it if nothing holds it."""
+    order.review_reasons = review_outcome(review_facts(order, ctx), ctx)
+    if order.status == Status.PAID and not order.review_reasons:
+        order.status = Status.VERIFIED
+        order.verified_at = now
+        order.verified_by_id = None
+
+
+# --- preparing: what a new order needs no database for ------------------------------------------------------------
+
+
+class Ready(NamedTuple):
+    """One order of a chunk, made ready without the database: the Order row as the driver takes it (`bulk.values`),
+    its lines and its audit row. The writer (`write_batch`) decides the rest against the database (known order,
+    risk against the shop's history, stock, review) and sets those columns. Plain values only: during an import
+    they cross a pipe, and pickling tuples of strings and numbers is what costs least."""
+
+    no: str
+    place: int  # where the record is in the import's stage (to read it again when the order is already known)
+    status: str  # before the review
+    row: list
+    risk: tuple  # the fields of its risk.RiskRow; the key is the order's place in the batch
+    facts: tuple | None  # paid orders: the fields of its verification.ReviewFacts (risk and stock: the writer's)
+    reserve: list[tuple[int, int, int]]  # (line index, SKU id, quantity) of the lines to reserve
+    lines: list[list]  # OrderLine rows (`bulk.values`); order and reservation set by the writer
+    changes: dict  # the audit row's changes, masked, except status, risk and review
+    event: list  # the AuditEvent row (`bulk.values`); changes, object and time set by the writer
+
+
+def _fields(obj) -> tuple:
+    """A flat dataclass's field values, as they are (`dataclasses.astuple` deep-copies each one: far slower)."""
+    return _getter(type(obj))(obj)
+
+
+@functools.cache
+def _getter(kind: type) -> Callable:
+    return operator.attrgetter(*(f.name for f in dataclasses.fields(kind)))
+
+
+class Batch(NamedTuple):
+    ready: list[Ready]  # one per order number, in file order
+    duplicates: int  # order numbers repeated within the chunk
+    records: list[OrderRecord] | None = None  # kept when prepared in this process (no stage to read them from)
+
+
+def prepare(records: list[OrderRecord], ctx: Context, *, actor=None, source: str = "import",
+            places: list[int] | None = None, keep_records: bool = False) -> Batch:
+    """A chunk of valid records made ready for `write_batch`. Reads no database (the channel codes must be mapped in
+    `ctx` already): during a large import it runs in a process of its own, beside the writer (`prepared`)."""
+    first: dict[str, int] = {}
+    for i, rec in enumerate(records):
+        first.setdefault(rec.platform_order_no, i)
+    shop, now = ctx.shop, clock.now()
+    orders, risks, facts, reserves, lines, counts, changes, events = [], [], [], [], [], [], [], []
+    for i in first.values():
+        rec = records[i]
+        order = _order_from(rec, shop, now)
+        order.source = source
+        skus = [ctx.skus.get(ln.channel_sku_code) for ln in rec.lines]
+        penny = ""
+        for ln, sku in zip(rec.lines, skus, strict=True):
+            if risk.is_penny_non_gift(ln.unit_price, ln.title, bool(sku and sku.product.is_gift)):
+                penny = ln.title or ln.channel_sku_code
+                break
+        risks.append(_fields(risk_row(len(risks), order, penny)))
+        if order.status != Status.UNPAID and order.paid_at is None:
+            order.paid_at = now  # entered without a payment time (API, by hand): paid when it was entered
+        order.has_unmapped = any(sku is None for sku in skus) or not rec.lines
+        reserves.append([(j, sku.pk, ln.quantity) for j, (ln, sku) in enumerate(zip(rec.lines, skus, strict=True))
+                         if sku is not None] if order.status in flows.RESERVED_STATES else [])
+        facts.append(_fields(review_facts(order, ctx)) if order.status == Status.PAID else None)
+        counts.append(len(rec.lines))
+        lines.extend({"order_id": None, "sku_id": sku.pk if sku is not None else None,
+                      "channel_sku_code": ln.channel_sku_code[:80], "title": ln.title[:200],
+                      "properties": ln.properties[:200], "quantity": ln.quantity, "unit_price": ln.unit_price,
+                      "reservation_id": None} for ln, sku in zip(rec.lines, skus, strict=True))
+        event = audit.event_values(f"orders.{source}_create", actor=actor, obj_repr=rec.platform_order_no,
+                                   object_type="orders.order", object_id=0, changes={
+                                       f: {"before": None, "after": audit._plain(getattr(order, f))}
+                                       for f in AUDIT_FIELDS[1:]})
+        changes.append(event["changes"])
+        event["changes"] = {}
+        events.append(event)
+        orders.append(order)
+    rows, line_rows, event_rows = (bulk.values(Order, [vars(o) for o in orders]), bulk.values(OrderLine, lines),
+                                   bulk.values(AuditEvent, events))
+    ready, start = [], 0
+    for n, i in enumerate(first.values()):
+        ready.append(Ready(records[i].platform_order_no, places[i] if places is not None else i, orders[n].status,
+                           rows[n], risks[n], facts[n], reserves[n], line_rows[start:start + counts[n]], changes[n],
+                           event_rows[n]))
+        start += counts[n]
+    return Batch(ready, len(records) - len(first), records if keep_records else None)
+
+
+# --- writing ----------------------------------------------------------------------------------------------------------
+
+
+def _history(shop, live: list[risk.RiskRow], rows: list[list], window_hours: int) -> list[risk.RiskRow]:
+    """Recent orders of the shop that share a phone, buyer or street address with the `live` orders (`rows`: their
+    Order rows).
 
     Three lookups, each on its own indexed column and the time window, then the shop checked here: one combined
     query makes the databases scan the whole window (on a 双11 file, the whole table) for every chunk."""
-    times = [o.ordered_at for o in orders]
+    detail_at = bulk.columns(Order)["address_detail"]
+    wanted = {"mobile": {r.mobile for r in live}, "buyer_platform_id": {r.buyer for r in live},
+              "address_detail": {row[detail_at] for row in rows}}
+    times = [r.ordered_at for r in live]
     window = timedelta(hours=window_hours)
     start, end = min(times) - window, max(times) + window
     fields = ("id", "shop_id", "buyer_platform_id", "mobile", "province", "city", "district", "address_detail",
               "ordered_at", "paid_at", "paid_amount", "status", "risk_flagged")
     found = {}
-    for column in ("mobile", "buyer_platform_id", "address_detail"):
-        values = list({getattr(o, column) for o in orders if getattr(o, column)})
+    for column, found_values in wanted.items():
+        values = [v for v in found_values if v]
         # At most HISTORY_BATCH values a query: with much longer IN lists SQLite's planner prefers the time index and
         # scans the whole window (on a 双11 file, every order imported so far) for every chunk.
         for i in range(0, len(values), HISTORY_BATCH):
@@ -372,128 +530,108 @@ def _history(shop, orders: list, window_hours: int) -> list[risk.RiskRow]:
     return rows
 
 
-def apply_review(order: Order, ctx: Context, *, now) -> None:
-    """Set the exception columns, the carrier and the review reasons of a paid order; verify it if nothing holds it."""
-    order.address_incomplete = not verification.address_complete(order.province, order.city, order.district,
-                                                                  order.address_detail)
-    carrier, reaches = verification.choose_carrier(
-        chosen=order.chosen_carrier, default=ctx.rules.default_carrier, province=order.province, city=order.city,
-        district=order.district, coverage=ctx.coverage)
-    if order.status in (Status.UNPAID, Status.PAID, Status.VERIFIED) and not order.tracking_no:
-        order.carrier = carrier
-    order.unreachable = not reaches
-    facts = verification.ReviewFacts(
-        address_complete=not order.address_incomplete, phone_ok=verification.phone_ok(order.mobile, order.landline),
-        reaches=reaches, buyer_message=order.buyer_message, seller_remark=order.seller_remark,
-        risk=order.risk_flagged, unmapped=order.has_unmapped, out_of_stock=order.out_of_stock,
-        paid_amount=order.paid_amount, is_cod=order.is_cod, on_hold=order.on_hold)
-    order.review_reasons = verification.review_reasons(facts, amount_above=ctx.rules.review_amount_above,
-                                                       review_cod=ctx.rules.review_cod)
-    if order.status == Status.PAID and not order.review_reasons:
-        order.status = Status.VERIFIED
-        order.verified_at = now
-        order.verified_by_id = None
-
-
 def write_chunk(records: list[OrderRecord], ctx: Context, summary: Summary, *, actor=None, source: str = "import",
                 keep: bool = False) -> None:
-    """Write one chunk of valid records in the caller's transaction."""
+    """Write one chunk of valid records in the caller's transaction (prepared here, in this process)."""
+    ctx.map_codes(ln.channel_sku_code for rec in records for ln in rec.lines)
+    batch = prepare(records, ctx, actor=actor, source=source, keep_records=True)
+    write_batch(batch, ctx, summary, actor=actor, source=source, keep=keep)
+
+
+def write_batch(batch: Batch, ctx: Context, summary: Summary, *, actor=None, source: str = "import",
+                keep: bool = False, records_at: Callable[[list[int]], list[OrderRecord]] | None = None) -> None:
+    """Write one prepared chunk in the caller's transaction: known orders follow the platform, new ones are checked
+    for risk, reserved, reviewed and inserted with their lines and audit rows."""
     shop, now = ctx.shop, clock.now()
-    seen: dict[str, OrderRecord] = {}
-    for rec in records:
-        if rec.platform_order_no in seen:
-            summary.duplicates += 1  # the same order twice in one file
-        else:
-            seen[rec.platform_order_no] = rec
+    summary.duplicates += batch.duplicates
     # Known orders: their id and status decide (an update locks and reads the whole order itself).
-    known = Order.objects.filter(shop=shop, platform_order_no__in=bulk.padded(list(seen)))
+    known = Order.objects.filter(shop=shop, platform_order_no__in=bulk.padded([r.no for r in batch.ready]))
     existing = {no: SimpleNamespace(pk=pk, status=status)
                 for no, pk, status in known.values_list("platform_order_no", "pk", "status")}
-    new = [rec for no, rec in seen.items() if no not in existing]
-    for no, order in existing.items():
-        if _platform_update(order, seen[no], ctx, actor=actor):
-            summary.updated += 1
-        else:
-            summary.duplicates += 1
-        if keep:
-            summary.orders.append(Order.objects.select_related("shop").get(pk=order.pk))
+    if existing:
+        again = [r for r in batch.ready if r.no in existing]
+        records = ([batch.records[r.place] for r in again] if batch.records is not None
+                   else records_at([r.place for r in again]))
+        for r, rec in zip(again, records, strict=True):
+            if _platform_update(existing[r.no], rec, ctx, actor=actor):
+                summary.updated += 1
+            else:
+                summary.duplicates += 1
+            if keep:
+                summary.orders.append(Order.objects.select_related("shop").get(pk=existing[r.no].pk))
+    new = [r for r in batch.ready if r.no not in existing]
     if not new:
         return
-    ctx.map_codes(ln.channel_sku_code for rec in new for ln in rec.lines)
-    orders = [_order_from(rec, shop, now) for rec in new]
-    for order in orders:
-        order.source = source
 
     # Risk first (it holds orders in review), against the shop's recent history and the chunk itself.
-    pennies = []
-    for rec in new:
-        penny = ""
-        for ln in rec.lines:
-            sku = ctx.skus.get(ln.channel_sku_code)
-            if risk.is_penny_non_gift(ln.unit_price, ln.title, bool(sku and sku.product.is_gift)):
-                penny = ln.title or ln.channel_sku_code
-                break
-        pennies.append(penny)
-    live = [i for i, o in enumerate(orders) if o.status != Status.CANCELLED]
-    history = _history(shop, [orders[i] for i in live], ctx.thresholds.window_hours) if live else []
-    flags = risk.assess([risk_row(i, orders[i], pennies[i]) for i in live], history, ctx.thresholds)
-    for i in live:
-        if i in flags:
-            orders[i].risk_flagged, orders[i].risk_reasons = True, flags[i]
+    live = [r for r in new if r.status != Status.CANCELLED]
+    candidates = [risk.RiskRow(*r.risk) for r in live]
+    history = _history(shop, candidates, [r.row for r in live], ctx.thresholds.window_hours) if live else []
+    flags = risk.assess(candidates, history, ctx.thresholds)
     _flag_history({k: v for k, v in flags.items() if isinstance(k, tuple)}, actor)
-    for order in orders:
-        if order.status != Status.UNPAID and order.paid_at is None:
-            order.paid_at = now  # entered without a payment time (API, by hand): paid when it was entered
 
     # Reserve the paid orders' lines: one conditional UPDATE each (never oversells).
     requests, owners = [], []
-    for i, (rec, order) in enumerate(zip(new, orders, strict=True)):
-        order.has_unmapped = any(ctx.skus.get(ln.channel_sku_code) is None for ln in rec.lines) or not rec.lines
-        if order.status in flows.RESERVED_STATES:
-            for j, ln in enumerate(rec.lines):
-                sku = ctx.skus.get(ln.channel_sku_code)
-                if sku is not None:
-                    ref = reference(shop, order.platform_order_no)
-                    requests.append(engine.ReserveRequest(sku.pk, ln.quantity, ref))
-                    owners.append((i, j))
+    for n, r in enumerate(new):
+        ref = reference(shop, r.no)
+        for j, sku_id, quantity in r.reserve:
+            requests.append(engine.ReserveRequest(sku_id, quantity, ref))
+            owners.append((n, j))
     reserved = engine.reserve_many(requests, warehouse_ids=ctx.warehouse_ids, notify=ctx.notify_now) if requests else []
     if not ctx.notify_now:
         ctx.touched.update(r.sku_id for r, rid in zip(requests, reserved, strict=True) if rid is not None)
-    by_line = {}
-    for (i, j), reservation in zip(owners, reserved, strict=True):
-        by_line[(i, j)] = reservation
-        if reservation is None:
-            orders[i].out_of_stock = True
-    for order in orders:
-        if order.status == Status.PAID:
-            apply_review(order, ctx, now=now)
-    for order, new_id in zip(orders, bulk.insert_rows(Order, [vars(o) for o in orders]), strict=True):
-        order.pk = new_id
+    by_line = dict(zip(owners, reserved, strict=True))
+    short = {n for (n, _j), reservation in by_line.items() if reservation is None}
 
+    # Decide the columns the database decided: risk, stock, review, times.
+    col, conv = bulk.columns(Order), functools.partial(bulk.converter, Order)
+    risk_json, review_json, stamp = conv("risk_reasons"), conv("review_reasons"), conv("created_at")
+    now_value, statuses, reviews = stamp(now), {}, {}
+    for n, r in enumerate(new):
+        reasons, row = flags.get(r.risk[0]), r.row
+        status = r.status
+        if reasons:
+            row[col["risk_flagged"]], row[col["risk_reasons"]] = True, risk_json(reasons)
+        if n in short:
+            row[col["out_of_stock"]] = True
+        if r.facts is not None:
+            facts = dataclasses.replace(verification.ReviewFacts(*r.facts), risk=bool(reasons), out_of_stock=n in short)
+            review = review_outcome(facts, ctx)
+            if review:
+                row[col["review_reasons"]], reviews[n] = review_json(review), review
+            else:
+                status = Status.VERIFIED
+                row[col["verified_at"]] = now_value
+        row[col["status"]] = statuses[n] = status
+        row[col["created_at"]] = row[col["updated_at"]] = now_value
+    ids = bulk.insert_values(Order, [r.row for r in new])
+
+    line_col = bulk.columns(OrderLine)
     lines = []
-    for i, (rec, order) in enumerate(zip(new, orders, strict=True)):
-        for j, ln in enumerate(rec.lines):
-            sku = ctx.skus.get(ln.channel_sku_code)
-            lines.append({"order_id": order.pk, "sku_id": sku.pk if sku is not None else None,
-                          "channel_sku_code": ln.channel_sku_code[:80], "title": ln.title[:200],
-                          "properties": ln.properties[:200], "quantity": ln.quantity, "unit_price": ln.unit_price,
-                          "reservation_id": by_line.get((i, j))})
-    bulk.insert_rows(OrderLine, lines)
+    for n, (r, order_id) in enumerate(zip(new, ids, strict=True)):
+        for j, line in enumerate(r.lines):
+            line[line_col["order_id"]] = order_id
+            line[line_col["reservation_id"]] = by_line.get((n, j))
+            lines.append(line)
+    bulk.insert_values(OrderLine, lines)
 
+    event_col, conv_event = bulk.columns(AuditEvent), functools.partial(bulk.converter, AuditEvent)
+    dump, occurred = conv_event("changes"), conv_event("occurred_at")(now)
     events = []
-    for order in orders:
-        changes = {f: {"before": None, "after": audit._plain(getattr(order, f))} for f in AUDIT_FIELDS}
-        if order.risk_flagged:
-            changes["risk"] = {"before": None, "after": [r["code"] for r in order.risk_reasons]}
-        if order.review_reasons:
-            changes["review"] = {"before": None, "after": order.review_reasons}
-        events.append(audit.event_values(f"orders.{source}_create", actor=actor, changes=changes,
-                                         obj_repr=order.platform_order_no, object_type="orders.order",
-                                         object_id=order.pk))
-    audit.record_events(events)
-    summary.created += len(orders)
+    for n, (r, order_id) in enumerate(zip(new, ids, strict=True)):
+        changes = {"status": {"before": None, "after": statuses[n]}, **r.changes}
+        if reasons := flags.get(r.risk[0]):
+            changes["risk"] = {"before": None, "after": [reason["code"] for reason in reasons]}
+        if reviews.get(n):
+            changes["review"] = {"before": None, "after": reviews[n]}
+        event = r.event
+        event[event_col["changes"]], event[event_col["object_id"]] = dump(changes), str(order_id)
+        event[event_col["occurred_at"]] = occurred
+        events.append(event)
+    audit.record_prepared_events(events)
+    summary.created += len(new)
     if keep:
-        summary.orders.extend(Order.objects.filter(pk__in=[o.pk for o in orders]).select_related("shop"))
+        summary.orders.extend(Order.objects.filter(pk__in=ids).select_related("shop"))
 
 
 def _flag_history(flags: dict, actor) -> None:
@@ -544,6 +682,12 @@ def _platform_update(order: SimpleNamespace, rec: OrderRecord, ctx: Context, *, 
 def run(source: Source, shop, import_run: ImportRun, *, actor=None,
         on_progress: Callable[[ImportRun], None] | None = None) -> Summary:
     summary = Summary()
+    with bulk.rare_collections():
+        return _run(source, shop, import_run, summary, actor=actor, on_progress=on_progress)
+
+
+def _run(source: Source, shop, import_run: ImportRun, summary: Summary, *, actor,
+         on_progress: Callable[[ImportRun], None] | None) -> Summary:
     try:
         total = source.validate(summary)
         ImportRun.objects.filter(pk=import_run.pk).update(total=total)
@@ -572,12 +716,12 @@ def _write_all(source: Source, ctx: Context, summary: Summary, import_run: Impor
                on_progress: Callable[[ImportRun], None] | None) -> None:
     """Pass two: each chunk in its own transaction with the run's progress (a killed import keeps whole chunks)."""
     processed = 0
-    # closing(): a failed chunk stops the reader thread here, before the caller closes the stage it reads.
-    with contextlib.closing(prefetched(source.chunks())) as chunks:
-        for n, chunk in enumerate(chunks, start=1):
+    # closing(): a failed chunk stops the preparer here, before the caller closes the stage it reads.
+    with contextlib.closing(prepared(source, ctx, actor=actor)) as batches:
+        for n, batch in enumerate(batches, start=1):
             with transaction.atomic():
-                write_chunk(chunk, ctx, summary, actor=actor)
-                processed += len(chunk)
+                write_batch(batch, ctx, summary, actor=actor, records_at=source.records_at)
+                processed += len(batch.ready) + batch.duplicates
                 if n % NOTIFY_EVERY == 0:
                     engine.notify_changed(ctx.touched)
                     ctx.touched.clear()
@@ -589,6 +733,118 @@ def _write_all(source: Source, ctx: Context, summary: Summary, import_run: Impor
                 on_progress(import_run)
     with transaction.atomic():
         engine.notify_changed(ctx.touched)
+
+
+def prepared(source: Source, ctx: Context, *, actor, size: int = CHUNK) -> Iterator[Batch]:
+    """The chunks of `source` made ready (`prepare`) ahead of the writer, one chunk ahead at most.
+
+    When this process can fork safely (it runs one thread: a command, a worker), the preparer is a forked process,
+    so preparing uses the second core while this one writes; otherwise (a web server's import thread) it is a
+    thread (`prefetched`). Either way it reads no database: every channel code of the file is mapped first."""
+    ctx.map_codes(source.channel_codes())
+    for model in (Order, OrderLine, AuditEvent):
+        bulk.columns(model)  # the insert plans, made once here rather than in the preparer
+
+    def batches() -> Iterator[Batch]:
+        for places, records in source.chunks(size, FIRST_CHUNKS):
+            yield prepare(records, ctx, actor=actor, places=places)
+
+    if can_fork():
+        return _forked(source, batches)
+    return prefetched(batches())
+
+
+def can_fork() -> bool:
+    """Fork only a process that runs one thread: a lock another thread holds at the fork would stay held forever in
+    the child. Off with SHOPDESK_IMPORT_FORK=0."""
+    return (settings.ORDERS_IMPORT_FORK and threading.active_count() == 1
+            and "fork" in multiprocessing.get_all_start_methods())
+
+
+class PreparerFailed(RuntimeError):
+    """The import's preparing process failed: its traceback is the message."""
+
+
+def _forked(source: Source, batches: Callable[[], Iterator[Batch]]) -> Iterator[Batch]:
+    fork = multiprocessing.get_context("fork")
+    receive, send = fork.Pipe(duplex=False)
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()  # or the child would write out what is still buffered a second time
+    child = fork.Process(target=_prepare_in_child, args=(source, batches, send), name="shopdesk-import-preparer",
+                         daemon=True)
+    child.start()
+    send.close()
+    try:
+        while True:
+            try:
+                message = receive.recv_bytes()
+            except EOFError:
+                child.join()
+                raise PreparerFailed(f"the import's preparing process ended early (exit code {child.exitcode})") \
+                    from None
+            kind, payload = message[:1], message[1:]
+            if kind == b"d":
+                return
+            if kind == b"e":
+                raise PreparerFailed(payload.decode())
+            yield _unpack(kind, payload)
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def _prepare_in_child(source: Source, batches: Callable[[], Iterator[Batch]], send) -> None:
+    """In the forked preparer: read the stage through a connection of its own, never the database (its connection
+    belongs to the parent), and hand each batch over; an error goes over as its traceback."""
+
+    def no_queries(*args, **kwargs):
+        raise RuntimeError("the import's preparer must not query the database")
+
+    try:
+        source.reopen()
+        with connection.execute_wrapper(no_queries):
+            for batch in batches():
+                send.send_bytes(_pack(batch))
+        send.send_bytes(b"d")
+    except BaseException:  # noqa: BLE001 - handed to the writer
+        send.send_bytes(b"e" + traceback.format_exc().encode())
+    finally:
+        send.close()
+
+
+_PAID_AMOUNT_FACT = [f.name for f in dataclasses.fields(verification.ReviewFacts)].index("paid_amount")
+
+
+def _pack(batch: Batch) -> bytes:
+    """A batch for the pipe, as plain tuples. marshal rather than pickle: on SQLite the rows hold only strings,
+    numbers and None, which marshal writes and reads several times faster (it would be most of the writer's work);
+    the risk and review inputs' times and amounts go as POSIX seconds and text. Rows holding other values (the
+    PostgreSQL driver's) go pickled."""
+    at = _PAID_AMOUNT_FACT
+    ready = []
+    for r in batch.ready:
+        no, place, status, row, (key, buyer, mobile, address, ordered, paid, amount, penny), facts, *rest = r
+        ready.append((no, place, status, row, (key, buyer, mobile, address, ordered.timestamp(),
+                                               None if paid is None else paid.timestamp(), str(amount), penny),
+                      None if facts is None else (*facts[:at], str(facts[at]), *facts[at + 1:]), *rest))
+    try:
+        return b"m" + marshal.dumps((ready, batch.duplicates))
+    except ValueError:  # a value marshal does not know
+        return b"p" + pickle.dumps((ready, batch.duplicates), pickle.HIGHEST_PROTOCOL)
+
+
+def _unpack(kind: bytes, payload: bytes) -> Batch:
+    # Only ever what our own forked child wrote.
+    ready, duplicates = marshal.loads(payload) if kind == b"m" else pickle.loads(payload)  # noqa: S301, S302
+    at, made = _PAID_AMOUNT_FACT, []
+    for no, place, status, row, (key, buyer, mobile, address, ordered, paid, amount, penny), facts, *rest in ready:
+        made.append(Ready(no, place, status, row, (
+            key, buyer, mobile, address, datetime.fromtimestamp(ordered, UTC),
+            None if paid is None else datetime.fromtimestamp(paid, UTC), Decimal(amount), penny),
+            None if facts is None else (*facts[:at], Decimal(facts[at]), *facts[at + 1:]), *rest))
+    return Batch(made, duplicates)
 
 
 def _finish(import_run: ImportRun, summary: Summary, state: str, error: str = "") -> None:

@@ -1,0 +1,107 @@
+"""The import's preparer (orders.importing.prepared): a forked process beside the writer, or a thread; how its
+batches cross the pipe; how its failures reach the writer; the chunk sizes it reads."""
+
+from __future__ import annotations
+
+import multiprocessing
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from shopdesk.core.models import AuditEvent
+from shopdesk.orders import importing, services
+from shopdesk.orders.models import ImportRun, Order
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "taobao"
+ORDERS, ITEMS = SAMPLE / "ExportOrderList.csv", SAMPLE / "ExportOrderDetailList.csv"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def forking(monkeypatch):
+    """Fork the preparer even where the test process runs other threads (a live server of the browser tests)."""
+    monkeypatch.setattr(importing, "can_fork", lambda: True)
+
+
+def _staged(shop):
+    source = importing.Source("taobao", ORDERS, ITEMS)
+    source.validate(importing.Summary())
+    ctx = importing.Context(shop)
+    ctx.map_codes(source.channel_codes())
+    return source, ctx
+
+
+def test_the_forked_preparer_imports_the_sample(shop, forking):
+    summary = services.import_orders(actor=None, shop=shop, path=ORDERS, items_path=ITEMS)
+    assert (summary.created, summary.rejected) == (40, [])
+    assert ImportRun.objects.get().state == "done"
+    assert AuditEvent.objects.filter(action="orders.import_create").count() == 40
+    assert not multiprocessing.active_children()
+
+
+def test_a_failing_preparer_fails_the_run_with_its_traceback_and_leaves_no_process(shop, forking, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("stage unreadable")
+
+    monkeypatch.setattr(importing, "prepare", broken)
+    with pytest.raises(importing.PreparerFailed, match="stage unreadable"):
+        services.import_orders(actor=None, shop=shop, path=ORDERS, items_path=ITEMS)
+    run = ImportRun.objects.get()
+    assert run.state == "failed" and "stage unreadable" in run.error
+    assert not Order.objects.exists()
+    assert not multiprocessing.active_children()
+
+
+def test_the_preparer_may_not_query_the_database(shop, forking, monkeypatch):
+    prepare = importing.prepare
+
+    def querying(records, ctx, **kwargs):
+        Order.objects.count()
+        return prepare(records, ctx, **kwargs)
+
+    monkeypatch.setattr(importing, "prepare", querying)
+    with pytest.raises(importing.PreparerFailed, match="must not query the database"):
+        services.import_orders(actor=None, shop=shop, path=ORDERS, items_path=ITEMS)
+    assert not Order.objects.exists()
+
+
+def test_a_writer_that_fails_stops_the_forked_preparer(shop, forking, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importing, "write_batch", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        services.import_orders(actor=None, shop=shop, path=ORDERS, items_path=ITEMS)
+    assert not multiprocessing.active_children()
+
+
+def test_a_batch_crosses_the_pipe_unchanged(shop):
+    source, ctx = _staged(shop)
+    try:
+        places, records = next(source.chunks())
+        batch = importing.prepare(records, ctx, places=places)
+    finally:
+        source.close()
+    packed = importing._pack(batch)
+    assert packed[:1] == b"m"  # marshal: plain strings, numbers and None only
+    back = importing._unpack(packed[:1], packed[1:])
+    assert back.duplicates == batch.duplicates and back.ready == batch.ready
+    assert any(r.facts is not None for r in back.ready) and isinstance(back.ready[0].risk[6], Decimal)
+    # A value marshal does not know (a driver's own object) goes pickled instead.
+    batch.ready[0].row[0] = Decimal("1.5")
+    packed = importing._pack(batch)
+    assert packed[:1] == b"p" and importing._unpack(packed[:1], packed[1:]).ready == batch.ready
+
+
+def test_chunks_start_small_then_take_the_full_size(shop):
+    source, _ctx = _staged(shop)
+    try:
+        sizes = [len(records) for _places, records in source.chunks(15, first=(5, 10, 30))]
+        places = [p for chunk_places, _records in source.chunks(15) for p in chunk_places]
+        again = source.records_at(places[3:6])
+    finally:
+        source.close()
+    assert sizes == [5, 10, 15, 10]
+    assert [r.line_no for r in again] == sorted(r.line_no for r in again) and all(r.lines for r in again)
