@@ -3,6 +3,7 @@ batches cross the pipe; how its failures reach the writer; the chunk sizes it re
 
 from __future__ import annotations
 
+import csv
 import multiprocessing
 from decimal import Decimal
 from pathlib import Path
@@ -105,3 +106,51 @@ def test_chunks_start_small_then_take_the_full_size(shop):
         source.close()
     assert sizes == [5, 10, 15, 10]
     assert [r.line_no for r in again] == sorted(r.line_no for r in again) and all(r.lines for r in again)
+
+
+def _rewritten(src: Path, dst: Path, change) -> Path:
+    with src.open(encoding="gb18030", newline="") as fh:
+        rows = list(csv.reader(fh))
+    with dst.open("w", encoding="gbk", newline="") as fh:
+        csv.writer(fh).writerows([rows[0], *[change(list(r)) for r in rows[1:]]])
+    return dst
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["item-file-forked", "item-file-in-turn"])
+def test_the_item_file_read_beside_the_order_file_reports_the_same_problems(shop, tmp_path, english, monkeypatch,
+                                                                           fork):
+    """Pass one reads the item file in a forked process while it reads the order file (when it may fork): the
+    problems are the same, in the same order (the item file's first), and nothing is written."""
+    monkeypatch.setattr(importing, "can_fork", lambda: fork)
+
+    def bad_item(row):
+        if "555200494606748983" in row[0]:
+            row[3] = "两件"  # 购买数量
+        return row
+
+    def bad_order(row):
+        if "583234416758609302" in row[0]:
+            row[7] = "神秘状态"
+        return row
+
+    items = _rewritten(ITEMS, tmp_path / "items.csv", bad_item)
+    orders = _rewritten(ORDERS, tmp_path / "orders.csv", bad_order)
+    summary = services.import_orders(actor=None, shop=shop, path=orders, items_path=items)
+    assert summary.created == 0 and not Order.objects.exists()
+    item_problem, order_problem, no_items = summary.rejected
+    assert item_problem["reason"].startswith("items.csv: ") and "两件" in item_problem["reason"]
+    assert order_problem["line"] == 3 and "神秘状态" in order_problem["reason"]
+    assert no_items == {"line": 2, "reason": "Order 555200494606748983 has no items in items.csv."}
+    assert not multiprocessing.active_children()
+
+
+def test_a_missing_column_of_the_item_file_read_beside_is_reported(shop, tmp_path, english, forking):
+    with ITEMS.open(encoding="gb18030", newline="") as fh:
+        rows = list(csv.reader(fh))
+    drop = rows[0].index("商家编码")
+    items = tmp_path / "items.csv"
+    with items.open("w", encoding="gbk", newline="") as fh:
+        csv.writer(fh).writerows([r[:drop] + r[drop + 1:] for r in rows])
+    summary = services.import_orders(actor=None, shop=shop, path=ORDERS, items_path=items)
+    assert summary.created == 0 and "商家编码" in summary.rejected[0]["reason"]
+    assert ImportRun.objects.get().state == "rejected"

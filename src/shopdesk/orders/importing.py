@@ -75,6 +75,12 @@ class Summary:
         if len(self.rejected) < MAX_REPORTED:
             self.rejected.append({"line": line, "reason": reason})
 
+    def merge(self, other: Summary) -> None:
+        """Another summary's problems after this one's (kept up to MAX_REPORTED, all counted)."""
+        for problem in other.rejected:
+            self.reject(problem["line"], problem["reason"])
+        self.rejected_count += other.rejected_count - len(other.rejected)
+
     def as_dict(self) -> dict:
         return {"created": self.created, "updated": self.updated, "duplicates": self.duplicates,
                 "rejected": self.rejected}
@@ -148,7 +154,7 @@ class Source:
         self._stage = sqlite3.connect(os.path.join(self._stage_dir.name, "stage.sqlite3"), check_same_thread=False)
         self._stage.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-            "CREATE TABLE i (no TEXT, line INTEGER, code TEXT, title TEXT, props TEXT, qty INTEGER, price TEXT);"
+            f"{_ITEM_TABLE}"
             f"CREATE TABLE o ({_STAGE_COLUMNS});")
         return self._stage
 
@@ -158,9 +164,44 @@ class Source:
             raise ImportFileError(gettext("A Taobao/Tmall import needs the item file (ExportOrderDetailList.csv) "
                                           "beside the order file."))
         stage = self._open_stage()
+        items_beside = None
         if self.fmt == "taobao":
-            self._stage_items(summary)
-        total, rejected_before, batch, items = 0, summary.rejected_count, [], []
+            if can_fork():  # the item file on the other core, into a stage of its own, while this one reads orders
+                items_beside = Forked(self._stage_items_apart)
+            else:
+                self._stage_items(summary, self._stage)
+        try:
+            items_problems = summary.rejected_count
+            total = self._stage_orders(summary if items_beside is None else (order_problems := Summary()))
+            if items_beside is not None:
+                summary.merge(items_beside.result())  # the item file's problems first, as when read in turn
+                items_problems = summary.rejected_count
+                summary.merge(order_problems)
+                stage.commit()
+                stage.execute("ATTACH DATABASE ? AS apart", (self._stage_path("items"),))
+                stage.execute("INSERT INTO i SELECT * FROM apart.i")
+                stage.commit()
+                stage.execute("DETACH DATABASE apart")
+        finally:
+            if items_beside is not None:
+                items_beside.stop()
+        return self._check_pairs(summary, total, items_problems)
+
+    def _stage_path(self, name: str) -> str:
+        return os.path.join(self._stage_dir.name, f"{name}.sqlite3")
+
+    def _stage_items_apart(self) -> Summary:
+        """In a forked process: the item file into a stage file of its own; its problems are the result."""
+        problems = Summary()
+        stage = sqlite3.connect(self._stage_path("items"))
+        stage.executescript(f"PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; {_ITEM_TABLE}")
+        self._stage_items(problems, stage)
+        stage.commit()
+        stage.close()
+        return problems
+
+    def _stage_orders(self, summary: Summary) -> int:
+        total, batch, items = 0, [], []
         insert = f"INSERT INTO o VALUES ({', '.join('?' * len(_FIELDS))})"  # noqa: S608 (field names only)
         for rec in self._order_iter():
             if isinstance(rec, RowError):
@@ -174,6 +215,12 @@ class Source:
             if len(batch) >= 5000:
                 self._flush(insert, batch, items)
         self._flush(insert, batch, items)
+        return total
+
+    def _check_pairs(self, summary: Summary, total: int, rejected_before: int) -> int:
+        """Every order of a Taobao pair has items and every item an order; when a row of the order file was
+        rejected (`rejected_before`: the problems of the item file alone), its items are not reported as orphans."""
+        stage = self._stage
         stage.execute("CREATE INDEX i_no ON i (no, line)")
         stage.commit()
         if self.fmt == "taobao":
@@ -204,8 +251,8 @@ class Source:
         orders.clear()
         items.clear()
 
-    def _stage_items(self, summary: Summary) -> None:
-        """The Taobao item file into the stage, under each item's order number."""
+    def _stage_items(self, summary: Summary, stage: sqlite3.Connection) -> None:
+        """The Taobao item file into a stage, under each item's order number."""
         from shopdesk.channels.importers import taobao
 
         batch = []
@@ -216,9 +263,9 @@ class Source:
             no, ln = item
             batch.append(_item_row(no, ln))
             if len(batch) >= 5000:
-                self._stage.executemany(_INSERT_ITEM, batch)
+                stage.executemany(_INSERT_ITEM, batch)
                 batch.clear()
-        self._stage.executemany(_INSERT_ITEM, batch)
+        stage.executemany(_INSERT_ITEM, batch)
 
     def chunks(self, size: int = CHUNK, first: Iterable[int] = ()) -> Iterator[tuple[list[int], list[OrderRecord]]]:
         """Pass two: the valid orders, with their lines, in file order, with their places in the stage (for
@@ -255,6 +302,7 @@ class Source:
 
 
 _INSERT_ITEM = "INSERT INTO i VALUES (?, ?, ?, ?, ?, ?, ?)"
+_ITEM_TABLE = "CREATE TABLE i (no TEXT, line INTEGER, code TEXT, title TEXT, props TEXT, qty INTEGER, price TEXT);"
 
 
 def _item_row(key: str, ln: LineRecord) -> tuple:
@@ -763,6 +811,50 @@ def can_fork() -> bool:
 
 class PreparerFailed(RuntimeError):
     """The import's preparing process failed: its traceback is the message."""
+
+
+class Forked:
+    """`function()` run in a forked process (see `can_fork`), its result handed back pickled: `result()` waits for
+    it and raises what the function raised (ImportFileError as such, anything else as PreparerFailed with the
+    child's traceback); `stop()` ends the process if it is still running."""
+
+    def __init__(self, function: Callable[[], object]):
+        fork = multiprocessing.get_context("fork")
+        self._receive, send = fork.Pipe(duplex=False)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()  # or the child would write out what is still buffered a second time
+
+        def run() -> None:
+            try:
+                outcome = ("ok", function())
+            except ImportFileError as exc:
+                outcome = ("file", str(exc))
+            except BaseException:  # noqa: BLE001 - handed to the parent
+                outcome = ("error", traceback.format_exc())
+            send.send(outcome)
+            send.close()
+
+        self._child = fork.Process(target=run, name="shopdesk-import-helper", daemon=True)
+        self._child.start()
+        send.close()
+
+    def result(self):
+        try:
+            kind, value = self._receive.recv()
+        except EOFError:
+            self._child.join()
+            raise PreparerFailed(f"an import helper process ended early (exit code {self._child.exitcode})") from None
+        if kind == "file":
+            raise ImportFileError(value)
+        if kind == "error":
+            raise PreparerFailed(value)
+        return value
+
+    def stop(self) -> None:
+        self._receive.close()
+        if self._child.is_alive():
+            self._child.kill()
+        self._child.join()
 
 
 def _forked(source: Source, batches: Callable[[], Iterator[Batch]]) -> Iterator[Batch]:
