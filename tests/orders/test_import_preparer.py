@@ -156,3 +156,24 @@ def test_a_missing_column_of_the_item_file_read_beside_is_reported(shop, tmp_pat
     summary = services.import_orders(actor=None, shop=shop, path=ORDERS, items_path=items)
     assert summary.created == 0 and "商家编码" in summary.rejected[0]["reason"]
     assert ImportRun.objects.get().state == "rejected"
+
+
+def test_orders_the_shop_already_has_are_not_prepared_again(shop, monkeypatch):
+    """A file imported again: the orders found in the shop before the import are compared with the file, not made
+    ready a second time (the preparer's work would be thrown away)."""
+    monkeypatch.setattr(importing, "can_fork", lambda: False)
+    prepared_numbers = []
+    prepare = importing.prepare
+
+    def counting(records, ctx, **kwargs):
+        batch = prepare(records, ctx, **kwargs)
+        prepared_numbers.append(len(batch.ready))
+        return batch
+
+    monkeypatch.setattr(importing, "prepare", counting)
+    services.import_orders(actor=None, shop=shop, path=ORDERS, items_path=ITEMS)
+    assert sum(prepared_numbers) == 40
+    prepared_numbers.clear()
+    again = services.import_orders(actor=None, shop=shop, path=ORDERS, items_path=ITEMS)
+    assert again.as_dict() == {"created": 0, "updated": 0, "duplicates": 40, "rejected": []}
+    assert sum(prepared_numbers) == 0 and ImportRun.objects.latest("pk").processed == 40

@@ -282,6 +282,30 @@ class Source:
             f"SELECT rowid, {_STAGE_COLUMNS} FROM o WHERE rowid IN ({marks})", places)}  # noqa: S608 (field names only)
         return self._with_items([found[place] for place in places])
 
+    def mark_known(self, shop) -> None:
+        """Note in the stage which of its orders the shop already has, so that a file imported again is not prepared
+        a second time for nothing (the preparer reads no database). Asked first of the file's first orders: a file
+        of new orders costs one query."""
+        stage = self._stage
+        stage.execute("CREATE TABLE IF NOT EXISTS known (no TEXT PRIMARY KEY) WITHOUT ROWID")
+        rows = stage.execute("SELECT f_platform_order_no FROM o ORDER BY rowid")
+        checked_first = False
+        while numbers := [no for (no,) in rows.fetchmany(HISTORY_BATCH)]:
+            found = Order.objects.filter(shop=shop, platform_order_no__in=bulk.padded(numbers)).values_list(
+                "platform_order_no", flat=True)
+            stage.executemany("INSERT OR IGNORE INTO known VALUES (?)", [(no,) for no in found])
+            if not checked_first:
+                checked_first = True
+                if not stage.execute("SELECT 1 FROM known LIMIT 1").fetchone():
+                    break
+        stage.commit()
+
+    def known_among(self, numbers: list[str]) -> set[str]:
+        """Those of `numbers` that `mark_known` found in the shop."""
+        marks = ",".join("?" * len(numbers))
+        return {no for (no,) in self._stage.execute(
+            f"SELECT no FROM known WHERE no IN ({marks})", numbers)}  # noqa: S608 (marks only)
+
     def channel_codes(self) -> list[str]:
         """Every channel SKU code of the valid orders' lines, once."""
         return [code for (code,) in self._stage.execute("SELECT DISTINCT code FROM i")]
@@ -489,15 +513,20 @@ class Batch(NamedTuple):
     ready: list[Ready]  # one per order number, in file order
     duplicates: int  # order numbers repeated within the chunk
     records: list[OrderRecord] | None = None  # kept when prepared in this process (no stage to read them from)
+    known: list[tuple[str, int]] = []  # (order number, place) of orders the shop had before the import: not prepared
 
 
 def prepare(records: list[OrderRecord], ctx: Context, *, actor=None, source: str = "import",
-            places: list[int] | None = None, keep_records: bool = False) -> Batch:
+            places: list[int] | None = None, keep_records: bool = False, known: set[str] = frozenset()) -> Batch:
     """A chunk of valid records made ready for `write_batch`. Reads no database (the channel codes must be mapped in
     `ctx` already): during a large import it runs in a process of its own, beside the writer (`prepared`)."""
     first: dict[str, int] = {}
     for i, rec in enumerate(records):
         first.setdefault(rec.platform_order_no, i)
+    duplicates = len(records) - len(first)
+    skipped = [(no, places[i] if places is not None else i) for no, i in first.items() if no in known]
+    if skipped:  # already in the shop (a file imported again): the writer compares them with the record
+        first = {no: i for no, i in first.items() if no not in known}
     shop, now = ctx.shop, clock.now()
     orders, risks, facts, reserves, lines, counts, changes, events = [], [], [], [], [], [], [], []
     for i in first.values():
@@ -538,7 +567,7 @@ def prepare(records: list[OrderRecord], ctx: Context, *, actor=None, source: str
                            rows[n], risks[n], facts[n], reserves[n], line_rows[start:start + counts[n]], changes[n],
                            event_rows[n]))
         start += counts[n]
-    return Batch(ready, len(records) - len(first), records if keep_records else None)
+    return Batch(ready, duplicates, records if keep_records else None, skipped)
 
 
 # --- writing ----------------------------------------------------------------------------------------------------------
@@ -593,20 +622,23 @@ def write_batch(batch: Batch, ctx: Context, summary: Summary, *, actor=None, sou
     shop, now = ctx.shop, clock.now()
     summary.duplicates += batch.duplicates
     # Known orders: their id and status decide (an update locks and reads the whole order itself).
-    known = Order.objects.filter(shop=shop, platform_order_no__in=bulk.padded([r.no for r in batch.ready]))
+    numbers = [r.no for r in batch.ready] + [no for no, _place in batch.known]
+    known = Order.objects.filter(shop=shop, platform_order_no__in=bulk.padded(numbers))
     existing = {no: SimpleNamespace(pk=pk, status=status)
                 for no, pk, status in known.values_list("platform_order_no", "pk", "status")}
+    if missing := [no for no, _place in batch.known if no not in existing]:  # orders are never deleted
+        raise RuntimeError(f"orders {missing[:5]} were in the shop when the import began and are gone")
     if existing:
-        again = [r for r in batch.ready if r.no in existing]
-        records = ([batch.records[r.place] for r in again] if batch.records is not None
-                   else records_at([r.place for r in again]))
-        for r, rec in zip(again, records, strict=True):
-            if _platform_update(existing[r.no], rec, ctx, actor=actor):
+        again = [(r.no, r.place) for r in batch.ready if r.no in existing] + batch.known
+        records = ([batch.records[place] for _no, place in again] if batch.records is not None
+                   else records_at([place for _no, place in again]))
+        for (no, _place), rec in zip(again, records, strict=True):
+            if _platform_update(existing[no], rec, ctx, actor=actor):
                 summary.updated += 1
             else:
                 summary.duplicates += 1
             if keep:
-                summary.orders.append(Order.objects.select_related("shop").get(pk=existing[r.no].pk))
+                summary.orders.append(Order.objects.select_related("shop").get(pk=existing[no].pk))
     new = [r for r in batch.ready if r.no not in existing]
     if not new:
         return
@@ -769,7 +801,7 @@ def _write_all(source: Source, ctx: Context, summary: Summary, import_run: Impor
         for n, batch in enumerate(batches, start=1):
             with transaction.atomic():
                 write_batch(batch, ctx, summary, actor=actor, records_at=source.records_at)
-                processed += len(batch.ready) + batch.duplicates
+                processed += len(batch.ready) + len(batch.known) + batch.duplicates
                 if n % NOTIFY_EVERY == 0:
                     engine.notify_changed(ctx.touched)
                     ctx.touched.clear()
@@ -792,10 +824,12 @@ def prepared(source: Source, ctx: Context, *, actor, size: int = CHUNK) -> Itera
     ctx.map_codes(source.channel_codes())
     for model in (Order, OrderLine, AuditEvent):
         bulk.columns(model)  # the insert plans, made once here rather than in the preparer
+    source.mark_known(ctx.shop)
 
     def batches() -> Iterator[Batch]:
         for places, records in source.chunks(size, FIRST_CHUNKS):
-            yield prepare(records, ctx, actor=actor, places=places)
+            yield prepare(records, ctx, actor=actor, places=places,
+                          known=source.known_among([rec.platform_order_no for rec in records]))
 
     if can_fork():
         return _forked(source, batches)
@@ -921,22 +955,23 @@ def _pack(batch: Batch) -> bytes:
         ready.append((no, place, status, row, (key, buyer, mobile, address, ordered.timestamp(),
                                                None if paid is None else paid.timestamp(), str(amount), penny),
                       None if facts is None else (*facts[:at], str(facts[at]), *facts[at + 1:]), *rest))
+    message = (ready, batch.duplicates, batch.known)
     try:
-        return b"m" + marshal.dumps((ready, batch.duplicates))
+        return b"m" + marshal.dumps(message)
     except ValueError:  # a value marshal does not know
-        return b"p" + pickle.dumps((ready, batch.duplicates), pickle.HIGHEST_PROTOCOL)
+        return b"p" + pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
 
 
 def _unpack(kind: bytes, payload: bytes) -> Batch:
     # Only ever what our own forked child wrote.
-    ready, duplicates = marshal.loads(payload) if kind == b"m" else pickle.loads(payload)  # noqa: S301, S302
+    ready, duplicates, known = marshal.loads(payload) if kind == b"m" else pickle.loads(payload)  # noqa: S301, S302
     at, made = _PAID_AMOUNT_FACT, []
     for no, place, status, row, (key, buyer, mobile, address, ordered, paid, amount, penny), facts, *rest in ready:
         made.append(Ready(no, place, status, row, (
             key, buyer, mobile, address, datetime.fromtimestamp(ordered, UTC),
             None if paid is None else datetime.fromtimestamp(paid, UTC), Decimal(amount), penny),
             None if facts is None else (*facts[:at], Decimal(facts[at]), *facts[at + 1:]), *rest))
-    return Batch(made, duplicates)
+    return Batch(made, duplicates, None, [tuple(k) for k in known])
 
 
 def _finish(import_run: ImportRun, summary: Summary, state: str, error: str = "") -> None:
