@@ -249,6 +249,23 @@ def _generate(folder: Path, n: int, codes) -> tuple[Path, Path]:
     return orders, items
 
 
+def _left_behind(marker: str, wait: float = 15) -> list[int]:
+    """Processes whose command line names `marker` (a forked preparer keeps its parent's), once they had `wait`
+    seconds to end."""
+    deadline = time.monotonic() + wait
+    while True:
+        alive = []
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                if marker in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                    alive.append(int(proc.name))
+            except OSError:
+                continue
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
+
+
 @pytest.mark.slow
 def test_import_killed_half_way_and_run_again_ends_with_one_copy_and_right_reservations(tmp_path):
     codes = [f"K-{i}" for i in range(5)]
@@ -273,6 +290,7 @@ def test_import_killed_half_way_and_run_again_ends_with_one_copy_and_right_reser
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert 0 < written < 6000, f"the import was not caught half-way ({written} orders)"
+    assert not _left_behind(str(orders)), "the killed import's preparer process is still running"
 
     result = _shopdesk("import-orders", str(orders), "--items", str(items), "--shop", "tb", "--json",
                        data_dir=tmp_path)

@@ -859,6 +859,7 @@ class Forked:
             stream.flush()  # or the child would write out what is still buffered a second time
 
         def run() -> None:
+            self._receive.close()  # the parent's end (see `_prepare_in_child`)
             try:
                 outcome = ("ok", function())
             except ImportFileError as exc:
@@ -896,8 +897,8 @@ def _forked(source: Source, batches: Callable[[], Iterator[Batch]]) -> Iterator[
     receive, send = fork.Pipe(duplex=False)
     for stream in (sys.stdout, sys.stderr):
         stream.flush()  # or the child would write out what is still buffered a second time
-    child = fork.Process(target=_prepare_in_child, args=(source, batches, send), name="shopdesk-import-preparer",
-                         daemon=True)
+    child = fork.Process(target=_prepare_in_child, args=(source, batches, send, receive),
+                         name="shopdesk-import-preparer", daemon=True)
     child.start()
     send.close()
     try:
@@ -921,13 +922,16 @@ def _forked(source: Source, batches: Callable[[], Iterator[Batch]]) -> Iterator[
         child.join()
 
 
-def _prepare_in_child(source: Source, batches: Callable[[], Iterator[Batch]], send) -> None:
+def _prepare_in_child(source: Source, batches: Callable[[], Iterator[Batch]], send, parents_end) -> None:
     """In the forked preparer: read the stage through a connection of its own, never the database (its connection
     belongs to the parent), and hand each batch over; an error goes over as its traceback."""
 
     def no_queries(*args, **kwargs):
         raise RuntimeError("the import's preparer must not query the database")
 
+    # The pipe's reading end is the parent's alone: when the parent dies (kill -9), the next send fails and this
+    # process ends, instead of waiting forever on a pipe it holds open itself.
+    parents_end.close()
     try:
         source.reopen()
         with connection.execute_wrapper(no_queries):
