@@ -54,8 +54,6 @@ def test_prepared_rows_take_defaults_and_set_columns_through_the_converter():
     rows = bulk.values(AuditEvent, [{"actor_label": "system", "action": "x.one", "occurred_at": None}])
     columns = bulk.columns(AuditEvent)
     assert rows[0][columns["reason"]] == "" and rows[0][columns["actor_id"]] is None
-    assert bulk.converter(AuditEvent, "changes")({"a": 1}) == '{"a": 1}' or bulk.converter(AuditEvent, "changes")(
-        {"a": 1}) is not None
     from shopdesk.core import clock
 
     rows[0][columns["occurred_at"]] = bulk.converter(AuditEvent, "occurred_at")(clock.now())

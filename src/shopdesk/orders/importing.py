@@ -151,7 +151,7 @@ class Source:
     def _open_stage(self) -> sqlite3.Connection:
         self._stage_dir = tempfile.TemporaryDirectory(prefix="shopdesk-import-")
         # Pass two may read it from the prefetching thread (one thread at a time).
-        self._stage = sqlite3.connect(os.path.join(self._stage_dir.name, "stage.sqlite3"), check_same_thread=False)
+        self._stage = sqlite3.connect(self._stage_path("stage"), check_same_thread=False)
         self._stage.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
             f"{_ITEM_TABLE}"
@@ -313,7 +313,7 @@ class Source:
     def reopen(self) -> None:
         """A connection of this process's own to the stage (a forked preparer must not share its parent's)."""
         self._inherited = self._stage  # not closed here: it is the parent's
-        self._stage = sqlite3.connect(os.path.join(self._stage_dir.name, "stage.sqlite3"), check_same_thread=False)
+        self._stage = sqlite3.connect(self._stage_path("stage"), check_same_thread=False)
 
     def _with_items(self, chunk: list[OrderRecord]) -> list[OrderRecord]:
         taobao = self.fmt == "taobao"
