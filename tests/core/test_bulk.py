@@ -62,3 +62,21 @@ def test_prepared_rows_take_defaults_and_set_columns_through_the_converter():
         (new_id,) = bulk.insert_values(AuditEvent, rows)
     event = AuditEvent.objects.get(pk=new_id)
     assert event.action == "x.one" and event.reason == "" and event.changes == {"a": {"before": None, "after": 1}}
+
+
+@pytest.mark.django_db
+def test_select_in_finds_the_rows_by_value_equal_columns_and_time_window():
+    from datetime import timedelta
+
+    from shopdesk.core import clock
+
+    now = clock.now()
+    with transaction.atomic():
+        for i in range(7):
+            AuditEvent.objects.create(action=f"test.select{i % 3}", actor_label="system", object_type="a" if i < 6
+                                      else "b", occurred_at=now - timedelta(hours=i))
+    got = bulk.select_in(AuditEvent, ["action", "object_type"], "action",
+                         ["test.select0", "test.select1", "test.none"], equal={"object_type": "a"},
+                         between=("occurred_at", now - timedelta(hours=3, minutes=30), now), batch=2)
+    assert sorted(got) == [("test.select0", "a"), ("test.select0", "a"), ("test.select1", "a")]
+    assert bulk.select_in(AuditEvent, ["id"], "action", []) == []

@@ -185,3 +185,25 @@ def test_orders_the_shop_already_has_are_not_prepared_again(shop, monkeypatch):
     again = services.import_orders(actor=None, shop=shop, path=ORDERS, items_path=ITEMS)
     assert again.as_dict() == {"created": 0, "updated": 0, "duplicates": 40, "rejected": []}
     assert sum(prepared_numbers) == 0 and ImportRun.objects.latest("pk").processed == 40
+
+
+def test_an_imported_orders_audit_row_holds_all_its_changes_masked(shop, forking):
+    """The preparer writes most of each audit row's changes as JSON text; the writer joins what it decided
+    (status, review, risk) to it."""
+    services.import_orders(actor=None, shop=shop, path=ORDERS, items_path=ITEMS)
+    events = {e.object_id: e.changes for e in AuditEvent.objects.filter(action="orders.import_create")}
+    orders = list(Order.objects.all())
+    assert len(events) == len(orders) == 40
+    for order in orders:
+        changes = events[str(order.pk)]
+        assert {"status", "buyer_platform_id", "mobile", "paid_amount", "carrier"} <= set(changes)
+        assert changes["status"] == {"before": None, "after": order.status}
+        assert order.mobile[-4:] in changes["mobile"]["after"] and order.mobile not in changes["mobile"]["after"]
+        assert changes.get("review", {}).get("after", []) == order.review_reasons
+        assert ("risk" in changes) == order.risk_flagged
+    assert any(order.review_reasons for order in orders)
+
+
+def test_joined_json_objects():
+    assert importing._joined('{"a": 1}', "{}", '{"b": [2]}') == '{"a": 1, "b": [2]}'
+    assert importing._joined("{}", "{}") == "{}"

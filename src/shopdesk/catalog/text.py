@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import nh3
-from pypinyin import Style, lazy_pinyin
 
 # The description is shown on the product page: only plain formatting survives (no scripts, styles, links, images).
 DESCRIPTION_TAGS = frozenset({"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "h3", "h4",
@@ -17,6 +16,8 @@ _SPACE = re.compile(r"\s+")
 
 def pinyin_initials(text: str) -> str:
     """无钢圈文胸 -> "wgqwx": the first letter of each Chinese character; other letters and digits kept, lower-cased."""
+    from pypinyin import Style, lazy_pinyin  # here: loading its dictionaries costs half a second at every start
+
     letters = lazy_pinyin(text or "", style=Style.FIRST_LETTER, errors="default")
     return _NOT_ALNUM.sub("", "".join(letters).lower())
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-from pypinyin import Style, lazy_pinyin
-
 VARIABLES = ("店铺", "客服", "买家", "商品", "订单号", "快递公司", "运单号")
 _VARIABLE = re.compile(r"\{(" + "|".join(VARIABLES) + r")\}")
 
@@ -23,6 +21,8 @@ def unknown_variables(text: str) -> list[str]:
 
 def initials(text: str) -> str:
     """Pinyin initials of the Chinese characters, other characters kept lower-cased: 快递 → kd, 7天 → 7t."""
+    from pypinyin import Style, lazy_pinyin  # here: loading its dictionaries costs half a second at every start
+
     return "".join(p[:1] for p in lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars))).lower()
 
 
