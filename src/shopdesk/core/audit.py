@@ -14,7 +14,7 @@ Modelled on Zulip's ``zerver/actions``: the change and its event are one transac
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -26,6 +26,7 @@ from shopdesk.core import clock, context, masking
 from shopdesk.core.models import AuditEvent
 
 SYSTEM = "system"
+REPR_LENGTH = 200  # AuditEvent.object_repr
 
 
 class AuditWriteOutsideTransaction(RuntimeError):
@@ -90,10 +91,11 @@ def _repr(obj: models.Model | None) -> str:
     if obj is None:
         return ""
     with translation.override(settings.LANGUAGE_CODE):
-        return str(obj)[:200]
+        return str(obj)[:REPR_LENGTH]
 
 
-def _mask_personal_data(changes: dict) -> dict:
+def masked_changes(changes: dict) -> dict:
+    """`changes` with the personal data masked, as every audit row keeps them."""
     masked = {}
     for key, change in changes.items():
         mask = PERSONAL_DATA_FIELDS.get(key)
@@ -141,8 +143,8 @@ def event_values(
         "object_type": object_type if object_type is not None else (
             obj._meta.label_lower if obj is not None else ""),
         "object_id": str(object_id) if object_id is not None else (str(obj.pk) if obj is not None else ""),
-        "object_repr": obj_repr[:200] if obj_repr is not None else _repr(obj),
-        "changes": _mask_personal_data(changes or {}),
+        "object_repr": obj_repr[:REPR_LENGTH] if obj_repr is not None else _repr(obj),
+        "changes": masked_changes(changes or {}),
         "stand_in_role": getattr(grant, "stand_in_role", "") or "",
         "reason": reason[:500],
         "request_id": context.get_request_id(),
@@ -176,6 +178,24 @@ def record_events(rows: list[dict]) -> None:
     if rows:
         _require_transaction(rows[0]["action"])
         bulk.insert_rows(AuditEvent, rows)
+
+
+def event_rows(action: str, *, actor, object_type: str, objects: Iterable[tuple[object, str, str]]) -> list[list]:
+    """Rows for `record_prepared_events`, one per (object id, repr, changes) of `objects`: the changes masked
+    (`masked_changes`) and dumped to JSON text already. For a bulk writer naming thousands of objects of one kind
+    (an order import): the columns they share are made once."""
+    from shopdesk.core import bulk
+
+    template = bulk.values(AuditEvent, [event_values(action, actor=actor, object_type=object_type, object_id="",
+                                                     obj_repr="")])[0]
+    col = bulk.columns(AuditEvent)
+    at_id, at_repr, at_changes = col["object_id"], col["object_repr"], col["changes"]
+    rows = []
+    for object_id, obj_repr, changes in objects:
+        row = template.copy()
+        row[at_id], row[at_repr], row[at_changes] = str(object_id), obj_repr[:REPR_LENGTH], changes
+        rows.append(row)
+    return rows
 
 
 def record_prepared_events(rows: list[list]) -> None:

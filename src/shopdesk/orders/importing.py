@@ -18,7 +18,6 @@ import contextlib
 import dataclasses
 import functools
 import itertools
-import json
 import marshal
 import multiprocessing
 import operator
@@ -484,9 +483,9 @@ def apply_review(order: Order, ctx: Context, *, now) -> None:
 
 class Ready(NamedTuple):
     """One order of a chunk, made ready without the database: the Order row as the driver takes it (`bulk.values`),
-    its lines and its audit row. The writer (`write_batch`) decides the rest against the database (known order,
-    risk against the shop's history, stock, review) and sets those columns. Plain values only: during an import
-    they cross a pipe, and pickling tuples of strings and numbers is what costs least."""
+    its lines and its audit row's changes. The writer (`write_batch`) decides the rest against the database (known
+    order, risk against the shop's history, stock, review) and sets those columns. Plain values only: during an
+    import they cross a pipe, and marshalling tuples of strings and numbers is what costs least."""
 
     no: str
     place: int  # where the record is in the import's stage (to read it again when the order is already known)
@@ -496,8 +495,7 @@ class Ready(NamedTuple):
     facts: tuple | None  # paid orders: the fields of its verification.ReviewFacts (risk and stock: the writer's)
     reserve: list[tuple[int, int, int]]  # (line index, SKU id, quantity) of the lines to reserve
     lines: list[list]  # OrderLine rows (`bulk.values`); order and reservation set by the writer
-    changes: str  # the audit row's changes as JSON text (`_changes_text`), masked, except status, risk and review
-    event: list  # the AuditEvent row (`bulk.values`); changes, object and time set by the writer
+    changes: str  # its audit row's changes as JSON text (`_changes_text`), masked, except status, risk and review
 
 
 def _fields(obj) -> tuple:
@@ -529,7 +527,7 @@ def prepare(records: list[OrderRecord], ctx: Context, *, actor=None, source: str
     if skipped:  # already in the shop (a file imported again): the writer compares them with the record
         first = {no: i for no, i in first.items() if no not in known}
     shop, now = ctx.shop, clock.now()
-    orders, risks, facts, reserves, lines, counts, changes, events = [], [], [], [], [], [], [], []
+    orders, risks, facts, reserves, lines, counts, changes = [], [], [], [], [], [], []
     for i in first.values():
         rec = records[i]
         order = _order_from(rec, shop, now)
@@ -552,21 +550,14 @@ def prepare(records: list[OrderRecord], ctx: Context, *, actor=None, source: str
                       "channel_sku_code": ln.channel_sku_code[:80], "title": ln.title[:200],
                       "properties": ln.properties[:200], "quantity": ln.quantity, "unit_price": ln.unit_price,
                       "reservation_id": None} for ln, sku in zip(rec.lines, skus, strict=True))
-        event = audit.event_values(f"orders.{source}_create", actor=actor, obj_repr=rec.platform_order_no,
-                                   object_type="orders.order", object_id=0, changes={
-                                       f: {"before": None, "after": audit._plain(getattr(order, f))}
-                                       for f in AUDIT_FIELDS[1:]})
-        changes.append(_changes_text(event["changes"]))
-        event["changes"] = {}
-        events.append(event)
+        changes.append(_changes_text(audit.masked_changes({
+            f: {"before": None, "after": audit._plain(getattr(order, f))} for f in AUDIT_FIELDS[1:]})))
         orders.append(order)
-    rows, line_rows, event_rows = (bulk.values(Order, [vars(o) for o in orders]), bulk.values(OrderLine, lines),
-                                   bulk.values(AuditEvent, events))
+    rows, line_rows = bulk.values(Order, [vars(o) for o in orders]), bulk.values(OrderLine, lines)
     ready, start = [], 0
     for n, i in enumerate(first.values()):
         ready.append(Ready(records[i].platform_order_no, places[i] if places is not None else i, orders[n].status,
-                           rows[n], risks[n], facts[n], reserves[n], line_rows[start:start + counts[n]], changes[n],
-                           event_rows[n]))
+                           rows[n], risks[n], facts[n], reserves[n], line_rows[start:start + counts[n]], changes[n]))
         start += counts[n]
     return Batch(ready, duplicates, records if keep_records else None, skipped)
 
@@ -694,21 +685,19 @@ def write_batch(batch: Batch, ctx: Context, summary: Summary, *, actor=None, sou
             lines.append(line)
     bulk.insert_values(OrderLine, lines)
 
-    event_col, occurred = bulk.columns(AuditEvent), bulk.converter(AuditEvent, "occurred_at")(now)
     status_text = {status: _changes_text({"status": {"before": None, "after": status}})
                    for status in set(statuses.values())}
-    events = []
-    for n, (r, order_id) in enumerate(zip(new, ids, strict=True)):
+    texts = []
+    for n, r in enumerate(new):
         decided = {}
         if reasons := flags.get(r.risk[0]):
             decided["risk"] = {"before": None, "after": [reason["code"] for reason in reasons]}
         if reviews.get(n):
             decided["review"] = {"before": None, "after": reviews[n]}
-        event = r.event
-        event[event_col["changes"]] = _joined(status_text[statuses[n]], r.changes, _changes_text(decided))
-        event[event_col["object_id"]], event[event_col["occurred_at"]] = str(order_id), occurred
-        events.append(event)
-    audit.record_prepared_events(events)
+        texts.append(_joined(status_text[statuses[n]], r.changes, _changes_text(decided)))
+    # Order numbers are at most 64 characters: the audit row's repr as event_values would make it.
+    audit.record_prepared_events(audit.event_rows(f"orders.{source}_create", actor=actor, object_type="orders.order",
+                                                  objects=zip(ids, (r.no for r in new), texts, strict=True)))
     summary.created += len(new)
     if keep:
         summary.orders.extend(Order.objects.filter(pk__in=ids).select_related("shop"))
@@ -718,10 +707,11 @@ def _changes_text(changes: dict) -> str:
     """An audit row's changes as the JSON text the column keeps (its field's encoder). The preparer writes most of
     each new order's changes; the writer joins them with what it decided (`_joined`) instead of dumping every
     order's whole dict again: a tenth of its work."""
-    return json.dumps(changes, cls=_CHANGES_ENCODER) if changes else "{}"
+    return _dump_changes(changes) if changes else "{}"
 
 
-_CHANGES_ENCODER = AuditEvent._meta.get_field("changes").encoder
+# One encoder for all (json.dumps makes one per call); the changes are plain dicts, lists and values, no cycles.
+_dump_changes = AuditEvent._meta.get_field("changes").encoder(check_circular=False).encode
 
 
 def _joined(*objects: str) -> str:
