@@ -493,6 +493,7 @@ class Ready(NamedTuple):
     row: list
     risk: tuple  # the fields of its risk.RiskRow; the key is the order's place in the batch
     facts: tuple | None  # paid orders: the fields of its verification.ReviewFacts (risk and stock: the writer's)
+    review: list[str] | None  # paid orders: the review's outcome when the writer finds no risk and stock enough
     reserve: list[tuple[int, int, int]]  # (line index, SKU id, quantity) of the lines to reserve
     lines: list[list]  # OrderLine rows (`bulk.values`); order and reservation set by the writer
     changes: str  # its audit row's changes as JSON text (`_changes_text`), masked, except status, risk and review
@@ -527,7 +528,7 @@ def prepare(records: list[OrderRecord], ctx: Context, *, actor=None, source: str
     if skipped:  # already in the shop (a file imported again): the writer compares them with the record
         first = {no: i for no, i in first.items() if no not in known}
     shop, now = ctx.shop, clock.now()
-    orders, risks, facts, reserves, lines, counts, changes = [], [], [], [], [], [], []
+    orders, risks, facts, reviews, reserves, lines, counts, changes = [], [], [], [], [], [], [], []
     for i in first.values():
         rec = records[i]
         order = _order_from(rec, shop, now)
@@ -544,7 +545,13 @@ def prepare(records: list[OrderRecord], ctx: Context, *, actor=None, source: str
         order.has_unmapped = any(sku is None for sku in skus) or not rec.lines
         reserves.append([(j, sku.pk, ln.quantity) for j, (ln, sku) in enumerate(zip(rec.lines, skus, strict=True))
                          if sku is not None] if order.status in flows.RESERVED_STATES else [])
-        facts.append(_fields(review_facts(order, ctx)) if order.status == Status.PAID else None)
+        if order.status == Status.PAID:
+            paid = review_facts(order, ctx)
+            facts.append(_fields(paid))
+            reviews.append(review_outcome(paid, ctx))
+        else:
+            facts.append(None)
+            reviews.append(None)
         counts.append(len(rec.lines))
         lines.extend({"order_id": None, "sku_id": sku.pk if sku is not None else None,
                       "channel_sku_code": ln.channel_sku_code[:80], "title": ln.title[:200],
@@ -557,7 +564,8 @@ def prepare(records: list[OrderRecord], ctx: Context, *, actor=None, source: str
     ready, start = [], 0
     for n, i in enumerate(first.values()):
         ready.append(Ready(records[i].platform_order_no, places[i] if places is not None else i, orders[n].status,
-                           rows[n], risks[n], facts[n], reserves[n], line_rows[start:start + counts[n]], changes[n]))
+                           rows[n], risks[n], facts[n], reviews[n], reserves[n], line_rows[start:start + counts[n]],
+                           changes[n]))
         start += counts[n]
     return Batch(ready, duplicates, records if keep_records else None, skipped)
 
@@ -665,8 +673,10 @@ def write_batch(batch: Batch, ctx: Context, summary: Summary, *, actor=None, sou
         if n in short:
             row[col["out_of_stock"]] = True
         if r.facts is not None:
-            facts = dataclasses.replace(verification.ReviewFacts(*r.facts), risk=bool(reasons), out_of_stock=n in short)
-            review = review_outcome(facts, ctx)
+            review = r.review
+            if reasons or n in short:  # the review again, with what the database decided
+                review = review_outcome(dataclasses.replace(verification.ReviewFacts(*r.facts), risk=bool(reasons),
+                                                            out_of_stock=n in short), ctx)
             if review:
                 row[col["review_reasons"]], reviews[n] = review_json(review), review
             else:
