@@ -48,6 +48,8 @@ def test_bench_all_runs_and_reports_ratios(tmp_path):
         assert imported["created"] == imported["orders"] == 300
         assert imported["quarter"]["created"] == imported["quarter"]["orders"] == 75
         assert imported["reimport_created"] == 0 and imported["reimport_duplicates"] == 300
+    sqlite = reports["orders"]["sqlite"]
+    assert len(sqlite["seconds_of_rounds"]) == len(sqlite["plain_seconds_of_rounds"]) == 3
     api = reports["orders"]["list_api"]
     assert api == "skipped: no API (GET /api/v1/orders/ answered 404)" or api["results_on_page"] == 50, api
 
