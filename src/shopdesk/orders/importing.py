@@ -31,7 +31,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -387,7 +387,8 @@ class Context:
         self.thresholds = risk.Thresholds.of(self.rules)
         self.coverage = coverage()
         self.warehouse_ids = engine.warehouses_for_shop(shop.pk)
-        self.skus: dict[str, object] = {}
+        self.skus: dict[str, object] = {}  # channel code -> SKU (None: not mapped)
+        self.mapped: dict[str, Mapped | None] = {}  # the same, as the preparer reads it (no model instances)
         # Imports tell the listings about changed stock every few chunks, not after each one (see `run`).
         self.notify_now = True
         self.touched: set[int] = set()
@@ -397,7 +398,16 @@ class Context:
         if missing:
             found = skus_for_channel_codes(self.shop, missing)
             for code in missing:
-                self.skus[code] = found.get(code)
+                sku = self.skus[code] = found.get(code)
+                self.mapped[code] = Mapped(sku.pk, sku.product.is_gift) if sku is not None else None
+
+
+class Mapped(NamedTuple):
+    """A mapped channel code's SKU as `prepare` needs it: reading model instances' related fields costs more
+    per line than everything else the preparer does for it."""
+
+    sku_id: int
+    is_gift: bool
 
 
 def coverage() -> verification.Coverage:
@@ -442,7 +452,11 @@ def _order_from(rec: OrderRecord, shop, now) -> Draft:
 def risk_row(key, order: Order, penny_item: str = "") -> risk.RiskRow:
     return risk.RiskRow(key, order.buyer_platform_id, order.mobile,
                         risk.address_key(order.province, order.city, order.district, order.address_detail),
-                        order.ordered_at, order.paid_at, order.paid_amount, penny_item)
+                        order.ordered_at.timestamp(), _seconds(order.paid_at), order.paid_amount, penny_item)
+
+
+def _seconds(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp()
 
 
 def review_facts(order: Order, ctx: Context) -> verification.ReviewFacts:
@@ -533,17 +547,17 @@ def prepare(records: list[OrderRecord], ctx: Context, *, actor=None, source: str
         rec = records[i]
         order = _order_from(rec, shop, now)
         order.source = source
-        skus = [ctx.skus.get(ln.channel_sku_code) for ln in rec.lines]
+        skus = [ctx.mapped.get(ln.channel_sku_code) for ln in rec.lines]
         penny = ""
         for ln, sku in zip(rec.lines, skus, strict=True):
-            if risk.is_penny_non_gift(ln.unit_price, ln.title, bool(sku and sku.product.is_gift)):
+            if risk.is_penny_non_gift(ln.unit_price, ln.title, sku is not None and sku.is_gift):
                 penny = ln.title or ln.channel_sku_code
                 break
         risks.append(_fields(risk_row(len(risks), order, penny)))
         if order.status != Status.UNPAID and order.paid_at is None:
             order.paid_at = now  # entered without a payment time (API, by hand): paid when it was entered
         order.has_unmapped = any(sku is None for sku in skus) or not rec.lines
-        reserves.append([(j, sku.pk, ln.quantity) for j, (ln, sku) in enumerate(zip(rec.lines, skus, strict=True))
+        reserves.append([(j, sku.sku_id, ln.quantity) for j, (ln, sku) in enumerate(zip(rec.lines, skus, strict=True))
                          if sku is not None] if order.status in flows.RESERVED_STATES else [])
         if order.status == Status.PAID:
             paid = review_facts(order, ctx)
@@ -553,7 +567,7 @@ def prepare(records: list[OrderRecord], ctx: Context, *, actor=None, source: str
             facts.append(None)
             reviews.append(None)
         counts.append(len(rec.lines))
-        lines.extend({"order_id": None, "sku_id": sku.pk if sku is not None else None,
+        lines.extend({"order_id": None, "sku_id": sku.sku_id if sku is not None else None,
                       "channel_sku_code": ln.channel_sku_code[:80], "title": ln.title[:200],
                       "properties": ln.properties[:200], "quantity": ln.quantity, "unit_price": ln.unit_price,
                       "reservation_id": None} for ln, sku in zip(rec.lines, skus, strict=True))
@@ -584,8 +598,9 @@ def _history(shop, live: list[risk.RiskRow], rows: list[list], window_hours: int
     wanted = {"mobile": {r.mobile for r in live}, "buyer_platform_id": {r.buyer for r in live},
               "address_detail": {row[detail_at] for row in rows}}
     times = [r.ordered_at for r in live]
-    window = timedelta(hours=window_hours)
-    between = ("ordered_at", min(times) - window, max(times) + window)
+    window = window_hours * 3600
+    between = ("ordered_at", datetime.fromtimestamp(min(times) - window, UTC),
+               datetime.fromtimestamp(max(times) + window, UTC))
     ids = set()
     for column, found_values in wanted.items():
         ids.update(pk for (pk,) in bulk.select_in(Order, ["id"], column, [v for v in found_values if v],
@@ -602,7 +617,8 @@ def _history(shop, live: list[risk.RiskRow], rows: list[list], window_hours: int
         if shop_id != shop.pk or status == Status.CANCELLED:
             continue
         rows.append(risk.RiskRow(("db", pk, status, flagged), buyer, mobile,
-                                 risk.address_key(province, city, district, detail), ordered_at, paid_at, paid))
+                                 risk.address_key(province, city, district, detail), ordered_at.timestamp(),
+                                 _seconds(paid_at), paid))
     return rows
 
 
@@ -965,14 +981,13 @@ _PAID_AMOUNT_FACT = [f.name for f in dataclasses.fields(verification.ReviewFacts
 def _pack(batch: Batch) -> bytes:
     """A batch for the pipe, as plain tuples. marshal rather than pickle: on SQLite the rows hold only strings,
     numbers and None, which marshal writes and reads several times faster (it would be most of the writer's work);
-    the risk and review inputs' times and amounts go as POSIX seconds and text. Rows holding other values (the
-    PostgreSQL driver's) go pickled."""
+    the risk and review inputs' amounts go as text (their times are POSIX seconds already). Rows holding other values
+    (the PostgreSQL driver's) go pickled."""
     at = _PAID_AMOUNT_FACT
     ready = []
     for r in batch.ready:
         no, place, status, row, (key, buyer, mobile, address, ordered, paid, amount, penny), facts, *rest = r
-        ready.append((no, place, status, row, (key, buyer, mobile, address, ordered.timestamp(),
-                                               None if paid is None else paid.timestamp(), str(amount), penny),
+        ready.append((no, place, status, row, (key, buyer, mobile, address, ordered, paid, str(amount), penny),
                       None if facts is None else (*facts[:at], str(facts[at]), *facts[at + 1:]), *rest))
     message = (ready, batch.duplicates, batch.known)
     try:
@@ -986,10 +1001,8 @@ def _unpack(kind: bytes, payload: bytes) -> Batch:
     ready, duplicates, known = marshal.loads(payload) if kind == b"m" else pickle.loads(payload)  # noqa: S301, S302
     at, made = _PAID_AMOUNT_FACT, []
     for no, place, status, row, (key, buyer, mobile, address, ordered, paid, amount, penny), facts, *rest in ready:
-        made.append(Ready(no, place, status, row, (
-            key, buyer, mobile, address, datetime.fromtimestamp(ordered, UTC),
-            None if paid is None else datetime.fromtimestamp(paid, UTC), Decimal(amount), penny),
-            None if facts is None else (*facts[:at], Decimal(facts[at]), *facts[at + 1:]), *rest))
+        made.append(Ready(no, place, status, row, (key, buyer, mobile, address, ordered, paid, Decimal(amount), penny),
+                          None if facts is None else (*facts[:at], Decimal(facts[at]), *facts[at + 1:]), *rest))
     return Batch(made, duplicates, None, [tuple(k) for k in known])
 
 

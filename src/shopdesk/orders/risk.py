@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
@@ -51,8 +50,8 @@ class RiskRow:
     buyer: str
     mobile: str
     address: str
-    ordered_at: datetime
-    paid_at: datetime | None
+    ordered_at: float  # POSIX seconds (cheap to compare, and to hand from the import's preparer to its writer)
+    paid_at: float | None
     amount: Decimal
     penny_item: str = ""  # the title of a non-gift line sold at 0.01, if any
 
@@ -69,7 +68,7 @@ def is_penny_non_gift(unit_price: Decimal, title: str, is_gift: bool) -> bool:
 def assess(candidates: list[RiskRow], history: Iterable[RiskRow], t: Thresholds) -> dict[object, list[dict]]:
     """{row key: [reason, ...]} for every row (candidate or history) a rule flags. A reason is a dict with `code`
     and the numbers its label needs, so it renders in the reader's language."""
-    window = timedelta(hours=t.window_hours)
+    window = t.window_hours * 3600
     rows = [*history, *candidates]
     flags: dict[object, list[dict]] = defaultdict(list)
     candidate_keys = {r.key for r in candidates}
@@ -96,8 +95,8 @@ def assess(candidates: list[RiskRow], history: Iterable[RiskRow], t: Thresholds)
     cluster("tiny_repeat", "buyer", t.tiny_repeat, {**hours, "amount": str(t.tiny_amount)},
             predicate=lambda r: r.amount <= t.tiny_amount, distinct_buyers=False)
     for r in candidates:
-        if r.paid_at is not None and timedelta(0) <= r.paid_at - r.ordered_at <= timedelta(seconds=t.instant_seconds):
-            flags[r.key].append({"code": "instant_pay", "seconds": int((r.paid_at - r.ordered_at).total_seconds())})
+        if r.paid_at is not None and 0 <= r.paid_at - r.ordered_at <= t.instant_seconds:
+            flags[r.key].append({"code": "instant_pay", "seconds": int(r.paid_at - r.ordered_at)})
         if r.penny_item:
             flags[r.key].append({"code": "penny_price", "item": r.penny_item[:60]})
     return {k: v for k, v in flags.items() if v}
