@@ -338,7 +338,7 @@ def test_the_forked_preparer_and_the_thread_write_exactly_the_same(tmp_path):
         data_dir = tmp_path / mode
         data_dir.mkdir()
         _prepare(data_dir, [*codes, *SAMPLE_CODES[:6]], stock=600)  # F-* run out before the last orders
-        orders, items = _generate(data_dir, 2600, [*codes, "NOT-LISTED"])
+        orders, items = _generate(data_dir, 4600, [*codes, "NOT-LISTED"])
         with orders.open(encoding="gb18030", newline="") as fh:
             phone_at = next(csv.reader(fh)).index("联系手机")
 
@@ -357,7 +357,7 @@ def test_the_forked_preparer_and_the_thread_write_exactly_the_same(tmp_path):
             assert result.returncode == 0 and json.loads(result.stdout)["rejected"] == [], result.stderr
         got[mode] = _snapshot(data_dir / "shopdesk.sqlite3")
     forked, threaded = got["1"], got["0"]
-    assert len(forked["orders"]) == 2640 and len(forked["events"]) == 2640
+    assert len(forked["orders"]) == 4640 and len(forked["events"]) == 4640
     statuses = Counter(row[1] for row in forked["orders"])
     assert statuses["verified"] and statuses["paid"]  # some pass the review, some wait for a person
     assert sum(row[2] for row in forked["orders"]) >= 25  # risk flags: the shared phones

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import multiprocessing
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,8 +24,22 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def forking(monkeypatch):
-    """Fork the preparer even where the test process runs other threads (a live server of the browser tests)."""
+    """Fork the preparer even where the test process runs other threads (a live server of the browser tests); the
+    writer prepares the first 10 orders of the sample itself, the preparer the other 30."""
     monkeypatch.setattr(importing, "can_fork", lambda: True)
+    monkeypatch.setattr(importing, "HEAD_CHUNK", 10)
+
+
+def _in_the_preparer(function):
+    """`function`, run as itself in this process (the writer's first chunk) and broken in a forked preparer."""
+    writer = os.getpid()
+
+    def maybe(*args, **kwargs):
+        if os.getpid() == writer:
+            return function(*args, **kwargs)
+        raise ValueError("stage unreadable")
+
+    return maybe
 
 
 def _staged(shop):
@@ -44,15 +59,27 @@ def test_the_forked_preparer_imports_the_sample(shop, forking):
 
 
 def test_a_failing_preparer_fails_the_run_with_its_traceback_and_leaves_no_process(shop, forking, monkeypatch):
-    def broken(*args, **kwargs):
-        raise ValueError("stage unreadable")
-
-    monkeypatch.setattr(importing, "prepare", broken)
+    prepare = importing.prepare
+    monkeypatch.setattr(importing, "prepare", _in_the_preparer(prepare))
     with pytest.raises(importing.PreparerFailed, match="stage unreadable"):
         services.import_orders(actor=None, shop=shop, path=ORDERS, items_path=ITEMS)
     run = ImportRun.objects.get()
     assert run.state == "failed" and "stage unreadable" in run.error
-    assert not Order.objects.exists()
+    assert Order.objects.count() == 10  # the writer's own first chunk, committed: a run again imports the rest
+    assert not multiprocessing.active_children()
+    monkeypatch.setattr(importing, "prepare", prepare)
+    services.import_orders(actor=None, shop=shop, path=ORDERS, items_path=ITEMS)
+    assert Order.objects.count() == 40
+
+
+def test_a_failure_in_the_writers_first_chunk_stops_the_forked_preparer(shop, forking, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("first chunk unreadable")
+
+    monkeypatch.setattr(importing, "prepare", broken)
+    with pytest.raises(ValueError, match="first chunk unreadable"):
+        services.import_orders(actor=None, shop=shop, path=ORDERS, items_path=ITEMS)
+    assert ImportRun.objects.get().state == "failed" and not Order.objects.exists()
     assert not multiprocessing.active_children()
 
 

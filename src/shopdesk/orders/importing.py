@@ -51,7 +51,10 @@ from shopdesk.orders import flows, risk, verification
 from shopdesk.orders.models import ImportRun, Order, OrderLine, ShopOrderRules, Status, UnreachableArea
 
 CHUNK = 10000  # orders per transaction: bigger chunks rewrite fewer index pages per order (random keys)
-FIRST_CHUNKS = (1000, 4000)  # smaller first: the writer waits for the first chunk to be prepared
+# The first chunk, smaller: with a forked preparer the writer prepares it itself while the preparer makes the next
+# (in a thread, the writer waits for it). The same chunks either way: the outcome may depend on them (risk flags
+# found across two chunks are added to the earlier order's review reasons after the others).
+HEAD_CHUNK = 4000
 HISTORY_BATCH = 500
 NOTIFY_EVERY = 20  # chunks between two listing syncs (auto delist at zero stock) during an import
 MAX_REPORTED = 1000  # rejected rows kept in the summary (all are counted)
@@ -267,10 +270,12 @@ class Source:
                 batch.clear()
         stage.executemany(_INSERT_ITEM, batch)
 
-    def chunks(self, size: int = CHUNK, first: Iterable[int] = ()) -> Iterator[tuple[list[int], list[OrderRecord]]]:
-        """Pass two: the valid orders, with their lines, in file order, with their places in the stage (for
-        `records_at`): chunks of the sizes in `first`, then of `size`."""
-        rows = self._stage.execute(f"SELECT rowid, {_STAGE_COLUMNS} FROM o ORDER BY rowid")  # noqa: S608 (field names only)
+    def chunks(self, size: int = CHUNK, first: Iterable[int] = (), *,
+               after: int = 0) -> Iterator[tuple[list[int], list[OrderRecord]]]:
+        """Pass two: the valid orders after place `after`, with their lines, in file order, with their places in the
+        stage (for `records_at`): chunks of the sizes in `first`, then of `size`."""
+        rows = self._stage.execute(
+            f"SELECT rowid, {_STAGE_COLUMNS} FROM o WHERE rowid > ? ORDER BY rowid", (after,))  # noqa: S608 (field names only)
         sizes = itertools.chain((n for n in first if n < size), itertools.repeat(size))
         while batch := rows.fetchmany(next(sizes)):
             yield [row[0] for row in batch], self._with_items([_staged_record(row[1:]) for row in batch])
@@ -815,7 +820,8 @@ def _run(source: Source, shop, import_run: ImportRun, summary: Summary, *, actor
         _finish(import_run, summary, ImportRun.State.REJECTED, error=str(exc))
         return summary
     except Exception as exc:
-        _finish(import_run, summary, ImportRun.State.FAILED, error=str(exc)[:500])
+        # The end of a long message: a preparer's traceback ends with what went wrong.
+        _finish(import_run, summary, ImportRun.State.FAILED, error=str(exc)[-500:])
         raise
     finally:
         source.close()
@@ -857,14 +863,21 @@ def prepared(source: Source, ctx: Context, *, actor, size: int = CHUNK) -> Itera
         bulk.columns(model)  # the insert plans, made once here rather than in the preparer
     source.mark_known(ctx.shop)
 
-    def batches() -> Iterator[Batch]:
-        for places, records in source.chunks(size, FIRST_CHUNKS):
-            yield prepare(records, ctx, actor=actor, places=places,
-                          known=source.known_among([rec.platform_order_no for rec in records]))
+    def ready(places: list[int], records: list[OrderRecord]) -> Batch:
+        return prepare(records, ctx, actor=actor, places=places,
+                       known=source.known_among([rec.platform_order_no for rec in records]))
 
     if can_fork():
-        return _forked(source, batches)
-    return prefetched(batches())
+        # The first chunk is prepared here while the forked preparer makes the next one: the writer would otherwise
+        # wait for each of the first chunks in turn.
+        head_chunks = source.chunks(HEAD_CHUNK)
+        head = next(head_chunks, None)
+        head_chunks.close()
+        if head is None:
+            return iter(())
+        return _forked(source, lambda: (ready(*chunk) for chunk in source.chunks(size, after=head[0][-1])),
+                       head=lambda: ready(*head))
+    return prefetched(ready(*chunk) for chunk in source.chunks(size, (HEAD_CHUNK,)))
 
 
 def can_fork() -> bool:
@@ -923,7 +936,9 @@ class Forked:
         self._child.join()
 
 
-def _forked(source: Source, batches: Callable[[], Iterator[Batch]]) -> Iterator[Batch]:
+def _forked(source: Source, batches: Callable[[], Iterator[Batch]],
+            head: Callable[[], Batch] | None = None) -> Iterator[Batch]:
+    """The batches of `batches()`, made in a forked process; `head()`'s batch first, made here meanwhile."""
     fork = multiprocessing.get_context("fork")
     receive, send = fork.Pipe(duplex=False)
     for stream in (sys.stdout, sys.stderr):
@@ -933,6 +948,10 @@ def _forked(source: Source, batches: Callable[[], Iterator[Batch]]) -> Iterator[
     child.start()
     send.close()
     try:
+        if head is not None:
+            with connection.execute_wrapper(_no_queries):  # as in the preparer
+                batch = head()
+            yield batch
         while True:
             try:
                 message = receive.recv_bytes()
@@ -953,19 +972,20 @@ def _forked(source: Source, batches: Callable[[], Iterator[Batch]]) -> Iterator[
         child.join()
 
 
+def _no_queries(*args, **kwargs):
+    raise PreparerFailed("the import's preparer must not query the database")
+
+
 def _prepare_in_child(source: Source, batches: Callable[[], Iterator[Batch]], send, parents_end) -> None:
     """In the forked preparer: read the stage through a connection of its own, never the database (its connection
     belongs to the parent), and hand each batch over; an error goes over as its traceback."""
-
-    def no_queries(*args, **kwargs):
-        raise RuntimeError("the import's preparer must not query the database")
 
     # The pipe's reading end is the parent's alone: when the parent dies (kill -9), the next send fails and this
     # process ends, instead of waiting forever on a pipe it holds open itself.
     parents_end.close()
     try:
         source.reopen()
-        with connection.execute_wrapper(no_queries):
+        with connection.execute_wrapper(_no_queries):
             for batch in batches():
                 send.send_bytes(_pack(batch))
         send.send_bytes(b"d")
