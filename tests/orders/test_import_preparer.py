@@ -234,3 +234,17 @@ def test_an_imported_orders_audit_row_holds_all_its_changes_masked(shop, forking
 def test_joined_json_objects():
     assert importing._joined('{"a": 1}', "{}", '{"b": [2]}') == '{"a": 1, "b": [2]}'
     assert importing._joined("{}", "{}") == "{}"
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_a_pair_of_headers_alone_imports_nothing_and_finishes(shop, monkeypatch, tmp_path, fork):
+    monkeypatch.setattr(importing, "can_fork", lambda: fork)
+    pair = []
+    for path in (ORDERS, ITEMS):
+        head = path.read_bytes().splitlines(keepends=True)[0]
+        (tmp_path / path.name).write_bytes(head)
+        pair.append(tmp_path / path.name)
+    summary = services.import_orders(actor=None, shop=shop, path=pair[0], items_path=pair[1])
+    assert (summary.created, summary.duplicates, summary.rejected) == (0, 0, [])
+    assert ImportRun.objects.get().state == "done" and not Order.objects.exists()
+    assert not multiprocessing.active_children()

@@ -873,8 +873,8 @@ def prepared(source: Source, ctx: Context, *, actor, size: int = CHUNK) -> Itera
         head_chunks = source.chunks(HEAD_CHUNK)
         head = next(head_chunks, None)
         head_chunks.close()
-        if head is None:
-            return iter(())
+        if head is None:  # no orders in the file
+            return (batch for batch in ())
         return _forked(source, lambda: (ready(*chunk) for chunk in source.chunks(size, after=head[0][-1])),
                        head=lambda: ready(*head))
     return prefetched(ready(*chunk) for chunk in source.chunks(size, (HEAD_CHUNK,)))
